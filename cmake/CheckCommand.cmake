@@ -1,0 +1,38 @@
+# Runs a command and checks both its exit code and its output, which CTest alone cannot do
+# (PASS_REGULAR_EXPRESSION ignores the exit code).
+#
+#   cmake -DEXPECT_EXIT=0|nonzero -DEXPECT_OUTPUT=<regex> -P CheckCommand.cmake -- <command...>
+#
+# The output checked is stdout and stderr together; both are echoed for `ctest -V`.
+set(command "")
+set(after_separator FALSE)
+math(EXPR last "${CMAKE_ARGC} - 1")
+foreach(i RANGE 1 ${last})
+    if(after_separator)
+        list(APPEND command "${CMAKE_ARGV${i}}")
+    elseif(CMAKE_ARGV${i} STREQUAL "--")
+        set(after_separator TRUE)
+    endif()
+endforeach()
+if(NOT command)
+    message(FATAL_ERROR "usage: cmake -DEXPECT_EXIT=0|nonzero -DEXPECT_OUTPUT=<regex> "
+                        "-P ${CMAKE_CURRENT_LIST_FILE} -- <command...>")
+endif()
+
+execute_process(COMMAND ${command} RESULT_VARIABLE exit_code OUTPUT_VARIABLE out
+                ERROR_VARIABLE err TIMEOUT 100)
+message("--- stdout ---\n${out}--- stderr ---\n${err}--- exit code: ${exit_code}")
+
+if(NOT exit_code MATCHES "^-?[0-9]+$")
+    message(FATAL_ERROR "the command did not exit normally: ${exit_code}")
+endif()
+if(EXPECT_EXIT STREQUAL "nonzero")
+    if(exit_code EQUAL 0)
+        message(FATAL_ERROR "expected a non-zero exit code, got 0")
+    endif()
+elseif(NOT exit_code EQUAL EXPECT_EXIT)
+    message(FATAL_ERROR "expected exit code ${EXPECT_EXIT}, got ${exit_code}")
+endif()
+if(DEFINED EXPECT_OUTPUT AND NOT "${out}${err}" MATCHES "${EXPECT_OUTPUT}")
+    message(FATAL_ERROR "the output does not match: ${EXPECT_OUTPUT}")
+endif()

@@ -1,0 +1,27 @@
+# Script behind the format.check test (see IocpFormatCheck.cmake). Run from the source root:
+#   cmake -DCLANG_FORMAT=clang-format -DGIT=git -P cmake/FormatCheck.cmake
+execute_process(
+    COMMAND "${GIT}" ls-files --cached --others --exclude-standard -- *.cpp *.h *.hpp
+    OUTPUT_VARIABLE listing RESULT_VARIABLE git_result)
+if(NOT git_result EQUAL 0)
+    message(FATAL_ERROR "git ls-files failed (${git_result})")
+endif()
+string(REGEX REPLACE "\n$" "" listing "${listing}")
+string(REPLACE "\n" ";" files "${listing}")
+set(existing "")
+foreach(file IN LISTS files)
+    if(EXISTS "${file}")  # a file deleted in the work tree but still in the index
+        list(APPEND existing "${file}")
+    endif()
+endforeach()
+list(LENGTH existing count)
+if(count EQUAL 0)
+    message(FATAL_ERROR "no C++ sources found: run this from the source root")
+endif()
+execute_process(COMMAND "${CLANG_FORMAT}" --dry-run --Werror ${existing}
+                RESULT_VARIABLE result)
+if(NOT result EQUAL 0)
+    message(FATAL_ERROR "clang-format found differences; fix them with: "
+                        "clang-format -i <file> (using the root .clang-format)")
+endif()
+message(STATUS "format.check: ${count} files match .clang-format")

@@ -1,0 +1,55 @@
+# Helpers that add a chapter's program and its tests. Sources are always listed by hand.
+#
+#   iocp_add_chapter_program(NAME ch01_overlapped SOURCES main.cpp [LIBRARIES ...])
+#   iocp_add_chapter_tests(PREFIX ch01 NAME ch01_tests SOURCES a_test.cpp [LIBRARIES ...]
+#                          [LABELS ...])
+#   iocp_add_cli_test(NAME ch01.help PROGRAM ch01_overlapped ARGS --help
+#                     EXIT 0|nonzero OUTPUT "regex")
+#
+# Every test name starts with its prefix and a dot (ch01., common., docs.), so
+# `ctest -R ch01` selects one chapter. Executables land in <build>/bin.
+include(GoogleTest)
+
+set(_iocp_check_command "${CMAKE_CURRENT_LIST_DIR}/CheckCommand.cmake")
+
+# [snippet:cmake_chapter_program]
+function(iocp_add_chapter_program)
+    cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME" "SOURCES;LIBRARIES")
+    add_executable(${arg_NAME} ${arg_SOURCES})
+    target_link_libraries(${arg_NAME} PRIVATE iocp::common iocp::platform iocp::warnings
+                                              ${arg_LIBRARIES})
+endfunction()
+# [/snippet]
+
+function(iocp_add_chapter_tests)
+    cmake_parse_arguments(PARSE_ARGV 0 arg "" "PREFIX;NAME" "SOURCES;LIBRARIES;LABELS")
+    add_executable(${arg_NAME} ${arg_SOURCES})
+    target_link_libraries(${arg_NAME} PRIVATE iocp::testing iocp::platform iocp::warnings
+                                              ${arg_LIBRARIES})
+    # Tests run through Wine are told so (tests/common/wine_test.cpp checks the detection).
+    set(environment "")
+    if(CMAKE_CROSSCOMPILING_EMULATOR)
+        set(environment "IOCP_EXPECT_WINE=1")
+    endif()
+    # PRE_TEST: the test list is read when CTest starts, not at build time, so building never
+    # needs Wine. The generous timeout covers a first run that creates the Wine prefix.
+    gtest_discover_tests(${arg_NAME}
+        TEST_PREFIX "${arg_PREFIX}."
+        DISCOVERY_MODE PRE_TEST
+        DISCOVERY_TIMEOUT 120
+        PROPERTIES LABELS "${arg_PREFIX};${arg_LABELS}" TIMEOUT 120 ENVIRONMENT "${environment}")
+endfunction()
+
+function(iocp_add_cli_test)
+    cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;PROGRAM;EXIT;OUTPUT" "ARGS;LABELS")
+    string(REGEX REPLACE "\\..*" "" prefix "${arg_NAME}")
+    get_target_property(emulator ${arg_PROGRAM} CROSSCOMPILING_EMULATOR)
+    if(NOT emulator)
+        set(emulator "")
+    endif()
+    add_test(NAME ${arg_NAME}
+        COMMAND ${CMAKE_COMMAND} "-DEXPECT_EXIT=${arg_EXIT}" "-DEXPECT_OUTPUT=${arg_OUTPUT}"
+                -P "${_iocp_check_command}" -- ${emulator} $<TARGET_FILE:${arg_PROGRAM}>
+                ${arg_ARGS})
+    set_tests_properties(${arg_NAME} PROPERTIES LABELS "${prefix};cli;${arg_LABELS}" TIMEOUT 120)
+endfunction()

@@ -1,0 +1,41 @@
+# Compiler settings shared by every target of ours, as INTERFACE targets (not global flags), so
+# third-party code (GoogleTest) is compiled with its own warnings.
+#
+#   iocp::warnings  -Wall -Wextra -Wpedantic [-Werror]  |  MSVC: /W4 /permissive- /utf-8 [/WX]
+#   iocp::platform  C++20; on Windows: the Windows 10 API level, lean windows.h, no min/max macros.
+#
+# IOCP_SANITIZE ("address;undefined" or "thread") instruments everything, GoogleTest included,
+# because TSan needs every object that touches shared state compiled with it.
+
+option(IOCP_WARNINGS_AS_ERRORS "Treat compiler warnings as errors" ${PROJECT_IS_TOP_LEVEL})
+set(IOCP_SANITIZE "" CACHE STRING "Sanitizers for the native presets: address;undefined or thread")
+
+add_library(iocp_warnings INTERFACE)
+add_library(iocp::warnings ALIAS iocp_warnings)
+if(MSVC)
+    target_compile_options(iocp_warnings INTERFACE /W4 /permissive- /utf-8
+                                                   $<$<BOOL:${IOCP_WARNINGS_AS_ERRORS}>:/WX>)
+else()
+    target_compile_options(iocp_warnings INTERFACE -Wall -Wextra -Wpedantic
+                                                   $<$<BOOL:${IOCP_WARNINGS_AS_ERRORS}>:-Werror>)
+endif()
+
+add_library(iocp_platform INTERFACE)
+add_library(iocp::platform ALIAS iocp_platform)
+target_compile_features(iocp_platform INTERFACE cxx_std_20)
+if(WIN32)
+    # 0x0A00 = Windows 10: GetQueuedCompletionStatusEx, CancelIoEx and
+    # SetFileCompletionNotificationModes all need at least Vista; we target what is supported.
+    target_compile_definitions(iocp_platform INTERFACE
+        _WIN32_WINNT=0x0A00 WINVER=0x0A00 WIN32_LEAN_AND_MEAN NOMINMAX UNICODE _UNICODE)
+endif()
+
+if(IOCP_SANITIZE)
+    if(MSVC)
+        message(FATAL_ERROR "IOCP_SANITIZE is for the native (clang) presets")
+    endif()
+    list(JOIN IOCP_SANITIZE "," _iocp_sanitizers)
+    add_compile_options(-fsanitize=${_iocp_sanitizers} -fno-omit-frame-pointer
+                        -fno-sanitize-recover=all)
+    add_link_options(-fsanitize=${_iocp_sanitizers})
+endif()

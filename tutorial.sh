@@ -149,17 +149,18 @@ command_run() {
 
 # --- test ---------------------------------------------------------------------------------
 
-# Reads CTest's JUnit report: prints "tests failures skipped".
+# Reads CTest's JUnit report: prints "tests failures skipped" from its <testsuite> element.
 junit_counts() {
     local report=$1
     [[ -f $report ]] || { echo "0 0 0"; return; }
     local head
-    head=$(grep -m1 -o '<testsuite [^>]*>' "$report")
-    local tests failures skipped
-    tests=$(sed -n 's/.* tests="\([0-9]*\)".*/\1/p' <<<"$head")
-    failures=$(sed -n 's/.* failures="\([0-9]*\)".*/\1/p' <<<"$head")
-    skipped=$(sed -n 's/.* skipped="\([0-9]*\)".*/\1/p' <<<"$head")
-    echo "${tests:-0} ${failures:-0} ${skipped:-0}"
+    head=$(tr '\n' ' ' <"$report" | grep -o '<testsuite [^>]*>' | head -n 1)
+    local name value counts=()
+    for name in tests failures skipped; do
+        value=$(sed -n "s/.*[[:space:]]$name=\"\([0-9]*\)\".*/\1/p" <<<"$head")
+        counts+=("${value:-0}")
+    done
+    echo "${counts[*]}"
 }
 
 command_test() {

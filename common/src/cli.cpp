@@ -21,6 +21,7 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
     app.fallthrough();
 }
 
+// [snippet:run_cli]
 int run_cli(CLI::App& app, int argc, const char* const* argv, std::ostream& out,
             std::ostream& err) {
     try {
@@ -33,6 +34,7 @@ int run_cli(CLI::App& app, int argc, const char* const* argv, std::ostream& out,
         return 1;
     }
 }
+// [/snippet]
 
 int run_cli(CLI::App& app, int argc, const char* const* argv) {
     return run_cli(app, argc, argv, std::cout, std::cerr);

@@ -68,8 +68,12 @@ init)
     ;;
 start)
     init_prefix
-    wineserver -p
-    boot_services
+    # A server left by an earlier run, or started by hand, is used as it is: a second
+    # `wineserver -p` for the same prefix would fail.
+    if ! server_running; then
+        wineserver -p
+        boot_services
+    fi
     ;;
 stop)
     # -k kills the server and every process attached to it; -w waits until it is gone.

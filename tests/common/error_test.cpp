@@ -3,6 +3,7 @@
 #include "iocp/error.h"
 #include "iocp/loopback.h"
 #include "iocp/socket.h"
+#include "iocp/testing.h"
 
 #include <gtest/gtest.h>
 
@@ -10,17 +11,7 @@
 
 namespace {
 
-// Runs `call`, expects it to throw std::system_error, returns it.
-template <class Call>
-std::system_error thrown_by(Call call) {
-    try {
-        call();
-    } catch (const std::system_error& e) {
-        return e;
-    }
-    ADD_FAILURE() << "no std::system_error was thrown";
-    return std::system_error(std::error_code{});
-}
+using iocp::testing::thrown_by;
 
 TEST(Error, MessageComesFromFormatMessageWithoutTheLineEnd) {
     const std::string text = iocp::win32_message(ERROR_FILE_NOT_FOUND);

@@ -4,9 +4,30 @@
 // reason, for behaviour that Wine does not implement (the concurrency cap, LIFO wake order...).
 // Never assert Wine's wrong behaviour instead, and never let such a test pass silently: CTest
 // lists a skipped test as "Skipped" with this message.
+//
+// iocp::testing::thrown_by(call) returns the std::system_error that `call` throws (a failure if
+// it throws none), so a test can check the error's code and text.
 #pragma once
 
 #include <gtest/gtest.h>
+
+#include <system_error>
+
+namespace iocp::testing {
+
+// Runs `call`, expects it to throw std::system_error, and returns it for its code and text.
+template <class Call>
+std::system_error thrown_by(Call call) {
+    try {
+        call();
+    } catch (const std::system_error& e) {
+        return e;
+    }
+    ADD_FAILURE() << "no std::system_error was thrown";
+    return std::system_error(std::error_code{});
+}
+
+}  // namespace iocp::testing
 
 #ifdef _WIN32
 #include "iocp/wine.h"

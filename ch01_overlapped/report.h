@@ -1,0 +1,15 @@
+// ch01_overlapped/report.h: the tables and lines the subcommands print.
+#pragma once
+#include "file_requests.h"
+#include "lifetime.h"
+#include "socket_requests.h"
+
+#include <iosfwd>
+
+namespace ch01 {
+
+void print_file_report(std::ostream& out, const FileReport& report);
+void print_socket_report(std::ostream& out, const SocketReport& report);
+void print_lifetime_report(std::ostream& out, const LifetimeReport& report);
+
+}  // namespace ch01

@@ -174,17 +174,32 @@ int check_wsa(int result, std::string_view call) {
     return result;
 }
 
+namespace {
+
+void write_line_to_stderr(const std::string& line) noexcept {
+    // Nothing more can be done if stderr itself fails.
+    if (std::fputs(line.c_str(), stderr) == EOF) {
+        return;
+    }
+}
+
+}  // namespace
+
 void report_cleanup_failure(std::string_view call, DWORD code) noexcept {
     try {
-        const std::string line = "iocp: " + std::string(call) + " failed during clean-up (error " +
-                                 std::to_string(code) + "): " + win32_message(code) + "\n";
-        // Nothing more can be done if stderr itself fails.
-        if (std::fputs(line.c_str(), stderr) == EOF) {
-            return;
-        }
+        write_line_to_stderr("iocp: " + std::string(call) + " failed during clean-up (error " +
+                             std::to_string(code) + "): " + win32_message(code) + "\n");
     } catch (...) {
         // Out of memory while building the line: stay silent rather than terminate.
         return;
+    }
+}
+
+void report_cleanup_exception(std::string_view what, const std::exception& error) noexcept {
+    try {
+        write_line_to_stderr("iocp: " + std::string(what) + ": " + error.what() + "\n");
+    } catch (...) {
+        return;  // as above
     }
 }
 

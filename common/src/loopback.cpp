@@ -29,9 +29,9 @@ std::uint16_t local_port(SOCKET socket) {
     return ntohs(address.sin_port);
 }
 
-Listener listen_loopback(int backlog) {
+Listener listen_loopback(std::uint16_t port, int backlog) {
     Listener listener{make_tcp_socket(), 0};
-    const sockaddr_in address = loopback_address(0);  // port 0: the system picks a free one
+    const sockaddr_in address = loopback_address(port);  // port 0: the system picks a free one
     check_wsa(
         bind(listener.socket.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)),
         "bind");
@@ -49,7 +49,7 @@ UniqueSocket connect_loopback(std::uint16_t port) {
 }
 
 SocketPair make_socket_pair() {
-    Listener listener = listen_loopback(1);
+    Listener listener = listen_loopback(0, 1);
     SocketPair pair;
     // On loopback the connect completes as soon as the listener's backlog takes it, so a
     // blocking connect followed by accept on the same thread cannot deadlock.

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
 
 namespace {
@@ -106,6 +107,16 @@ TEST(Error, InvalidSocketFromWSASocketThrowsTheWsaCode) {
 TEST(Error, WinsockSessionStartsVersionTwoTwo) {
     iocp::WinsockSession winsock;
     EXPECT_EQ(winsock.data().wVersion, MAKEWORD(2, 2));
+}
+
+TEST(Error, CleanUpFailuresAreReportedOnOneLineOfStderr) {
+    testing::internal::CaptureStderr();
+    iocp::report_cleanup_failure("CloseHandle", ERROR_INVALID_HANDLE);
+    iocp::report_cleanup_exception("stopping the server", std::runtime_error("it broke"));
+    const std::string text = testing::internal::GetCapturedStderr();
+    EXPECT_NE(text.find("iocp: CloseHandle failed during clean-up (error 6): "), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("\niocp: stopping the server: it broke\n"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "iocp/error.h"
 #include "iocp/loopback.h"
 #include "iocp/socket.h"
+#include "iocp/testing.h"
 
 #include <gtest/gtest.h>
 
@@ -52,6 +53,14 @@ TEST(Loopback, TwoListenersGetDifferentPorts) {
     iocp::Listener a = iocp::listen_loopback();
     iocp::Listener b = iocp::listen_loopback();
     EXPECT_NE(a.port, b.port);
+}
+
+TEST(Loopback, ListeningOnAChosenPortThatIsTakenFailsWithAddressInUse) {
+    iocp::WinsockSession winsock;
+    iocp::Listener first = iocp::listen_loopback();
+    const std::system_error e = iocp::testing::thrown_by(
+        [&] { iocp::Listener second = iocp::listen_loopback(first.port); });
+    EXPECT_EQ(e.code().value(), WSAEADDRINUSE) << e.what();
 }
 
 TEST(Loopback, SocketPairCarriesBytesBothWays) {

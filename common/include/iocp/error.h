@@ -13,6 +13,7 @@
 
 #include "iocp/win32.h"
 
+#include <exception>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -49,5 +50,9 @@ int check_wsa(int result, std::string_view call);
 
 // For destructors, which must not throw: writes one line about a failed clean-up call to stderr.
 void report_cleanup_failure(std::string_view call, DWORD code) noexcept;
+
+// The same for an exception caught where it cannot go on (a destructor, a thread that must keep
+// serving): writes "iocp: <what>: <error.what()>" to stderr.
+void report_cleanup_exception(std::string_view what, const std::exception& error) noexcept;
 
 }  // namespace iocp

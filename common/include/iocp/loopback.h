@@ -1,9 +1,9 @@
 // common/include/iocp/loopback.h: TCP sockets on 127.0.0.1 for demos and tests.
 //
-// Listeners bind port 0, so the system picks a free port (read back with local_port); nothing
-// here uses a fixed port or leaves the machine. Every socket is created with
-// WSA_FLAG_OVERLAPPED, so it can take part in overlapped I/O and be bound to a completion port.
-// A WinsockSession must be alive.
+// Listeners bind port 0 unless told otherwise, so the system picks a free port (read back with
+// local_port); tests never use a fixed port, and nothing here leaves the machine. Every socket
+// is created with WSA_FLAG_OVERLAPPED, so it can take part in overlapped I/O and be bound to a
+// completion port. A WinsockSession must be alive.
 #pragma once
 
 #include "iocp/socket.h"
@@ -23,8 +23,9 @@ struct Listener {
     std::uint16_t port = 0;
 };
 
-// A socket listening on 127.0.0.1 at a port the system picked, and that port.
-Listener listen_loopback(int backlog = SOMAXCONN);
+// A socket listening on 127.0.0.1, and its port. Port 0 (the default) lets the system pick a
+// free one; a port already taken fails with WSAEADDRINUSE.
+Listener listen_loopback(std::uint16_t port = 0, int backlog = SOMAXCONN);
 
 // A socket connected (blocking connect) to 127.0.0.1:port.
 UniqueSocket connect_loopback(std::uint16_t port);

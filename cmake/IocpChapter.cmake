@@ -35,6 +35,9 @@ function(iocp_add_chapter_tests)
     # needs Wine. The generous timeout covers a first run that creates the Wine prefix.
     gtest_discover_tests(${arg_NAME}
         TEST_PREFIX "${arg_PREFIX}."
+        # Parameterised tests name their cases themselves (a name generator), so no "# GetParam()
+        # = ..." is appended to the CTest names.
+        NO_PRETTY_VALUES
         DISCOVERY_MODE PRE_TEST
         DISCOVERY_TIMEOUT 120
         PROPERTIES LABELS "${arg_PREFIX};${arg_LABELS}" TIMEOUT 120 ENVIRONMENT "${environment}")

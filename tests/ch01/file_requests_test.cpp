@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <numeric>
 #include <stdexcept>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -50,7 +51,11 @@ INSTANTIATE_TEST_SUITE_P(BlocksAndSizes, FileRequests,
                          testing::Combine(testing::Values(std::size_t{1}, std::size_t{8}),
                                           testing::Values(std::size_t{1}, std::size_t{511},
                                                           std::size_t{4096}, std::size_t{65536 + 7},
-                                                          std::size_t{1024 * 1024})));
+                                                          std::size_t{1024 * 1024})),
+                         [](const testing::TestParamInfo<FileRequests::ParamType>& info) {
+                             return std::to_string(std::get<0>(info.param)) + "_blocks_of_" +
+                                    std::to_string(std::get<1>(info.param)) + "_bytes";
+                         });
 
 TEST(FileRequestsOptions, ZeroBlocksOrTooMuchMemoryIsRejectedBeforeAnyIo) {
     EXPECT_THROW(ch01::run_file_requests({0, 4096}), std::invalid_argument);

@@ -1,0 +1,144 @@
+// ch02_winsock_overlapped/routine_server.cpp: completions heard through completion routines.
+//
+// Every WSARecv/WSASend names a completion routine. When the operation finishes, Windows queues
+// the routine as an APC to the thread that issued it, and runs it only when that thread waits
+// alertably (SleepEx, or WSAWaitForMultipleEvents with fAlertable = TRUE). So one thread issues
+// everything, waits alertably, and runs every routine itself: no locks, and no second CPU.
+#include "echo_server.h"
+#include "session.h"
+
+#include "iocp/error.h"
+
+#include <chrono>
+#include <exception>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace ch02 {
+namespace {
+
+constexpr auto drain_limit = std::chrono::seconds{10};
+
+class RoutineServer final : public SingleThreadServer {
+public:
+    RoutineServer() { start_thread(); }
+    ~RoutineServer() override { stop_quietly(); }
+
+private:
+    static void CALLBACK on_completion(DWORD error, DWORD bytes, LPWSAOVERLAPPED overlapped,
+                                       DWORD flags);
+    void serve() override;
+    void drain() noexcept override;
+    void start(iocp::UniqueSocket socket) override;
+    void handle(Session& session, DWORD error, DWORD bytes) noexcept;
+    void close(Session& session);
+
+    // Touched only by the server thread (routines run on it too), so no lock.
+    std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
+};
+
+void RoutineServer::serve() {
+    const WSAEVENT wake = wake_event();
+    for (;;) {
+        // [snippet:routine_wait]
+        // fAlertable = TRUE: while the thread waits here, Windows runs the completion routines
+        // queued to it, then returns WSA_WAIT_IO_COMPLETION.
+        const DWORD woke = WSAWaitForMultipleEvents(1, &wake, FALSE, WSA_INFINITE, TRUE);
+        if (woke == WSA_WAIT_IO_COMPLETION) {
+            continue;  // routines ran; wait again
+        }
+        // [/snippet]
+        if (woke == WSA_WAIT_FAILED) {
+            iocp::throw_last_wsa_error("WSAWaitForMultipleEvents");
+        }
+        if (failed()) {
+            return;  // a routine failed
+        }
+        if (!start_incoming()) {  // the wake-up event: new clients, or stop
+            return;
+        }
+    }
+}
+
+void RoutineServer::start(iocp::UniqueSocket socket) {
+    auto owned = std::make_unique<Session>();
+    Session& session = *owned;
+    session.socket = std::move(socket);
+    session.server = this;  // the routine's only way back to the server
+    sessions_.emplace(&session, std::move(owned));
+    ++counters_.accepted;
+    if (post_next(session, &RoutineServer::on_completion) != 0) {
+        ++counters_.failed_at_once;  // nothing in flight: no routine will run
+        close(session);
+    }
+}
+
+// [snippet:routine_callback]
+// Runs on the server thread, inside its alertable wait. Windows passes no context but the
+// OVERLAPPED, which is the first member of the Session.
+void CALLBACK RoutineServer::on_completion(DWORD error, DWORD bytes, LPWSAOVERLAPPED overlapped,
+                                           DWORD /*flags*/) {
+    Session& session = *reinterpret_cast<Session*>(overlapped);
+    static_cast<RoutineServer*>(session.server)->handle(session, error, bytes);
+}
+// [/snippet]
+
+// Must not throw: it is called from inside Windows' APC delivery.
+void RoutineServer::handle(Session& session, DWORD error, DWORD bytes) noexcept {
+    try {
+        tally_.record(GetCurrentThreadId());
+        ++counters_.completions;
+        if (error == ERROR_SUCCESS && session.pending == IoType::send) {
+            counters_.bytes_echoed += bytes;
+        }
+        if (!apply_completion(session, error, bytes)) {
+            close(session);
+        } else if (post_next(session, &RoutineServer::on_completion) != 0) {
+            ++counters_.failed_at_once;
+            close(session);
+        }
+    } catch (...) {
+        fail(std::current_exception());  // the wait loop sees it and ends
+    }
+}
+
+// Frees a session with nothing in flight.
+void RoutineServer::close(Session& session) {
+    sessions_.erase(&session);
+    counters_.count_closed();
+}
+
+// Cancels every operation in flight, then waits alertably so their routines run (each with
+// WSA_OPERATION_ABORTED, closing its session) before anything is freed.
+void RoutineServer::drain() noexcept {
+    for (const auto& entry : sessions_) {
+        Session& session = *entry.second;
+        if (!CancelIoEx(reinterpret_cast<HANDLE>(session.socket.get()), &session.overlapped)) {
+            const DWORD error = GetLastError();
+            if (error != ERROR_NOT_FOUND) {
+                iocp::report_cleanup_failure("CancelIoEx", error);
+            }
+        }
+    }
+    const auto deadline = std::chrono::steady_clock::now() + drain_limit;
+    while (!sessions_.empty() && std::chrono::steady_clock::now() < deadline) {
+        static_cast<void>(SleepEx(100, TRUE));  // alertable: the cancelled routines run here
+    }
+    if (!sessions_.empty()) {
+        // Still in flight, so still the kernel's: leak them rather than free them.
+        iocp::report_cleanup_failure("CancelIoEx", WAIT_TIMEOUT);
+        for (auto& entry : sessions_) {
+            static_cast<void>(entry.second.release());
+        }
+        sessions_.clear();
+    }
+}
+
+}  // namespace
+
+std::unique_ptr<EchoServer> make_routine_server() {
+    return std::make_unique<RoutineServer>();
+}
+
+}  // namespace ch02

@@ -1,0 +1,32 @@
+// ch03_iocp_internals/model/render.h: a scenario's run as a table, and as SVG figures.
+//
+// The output is deterministic (integers only, fixed order), so the figures in docs/figures can
+// be regenerated and compared byte for byte: CTest fails when one is stale.
+#pragma once
+#include "scenario.h"
+
+#include <string>
+#include <vector>
+
+namespace ch03::model {
+
+// Every step: the command, then the state (queue, waiters, released, paused, running count)
+// and, on the next line, what happened.
+std::string render_table(const ScenarioResult& result);
+
+// Each thread's state over the steps, the queue's depth, and the running count against the
+// limit.
+std::string render_timeline_svg(const ScenarioResult& result);
+
+// The notes' five structures as they stand after one step.
+std::string render_structures_svg(const ScenarioResult& result, const Figure& figure);
+
+// The figures a scenario makes for docs/figures: ch03_NAME.svg (the timeline) and
+// ch03_NAME_FIGURE.svg for each `figure` line.
+struct FigureFile {
+    std::string file_name;
+    std::string content;
+};
+std::vector<FigureFile> figure_files(const ScenarioResult& result);
+
+}  // namespace ch03::model

@@ -38,6 +38,7 @@ void MiniPort::post(std::uint64_t key, std::uint32_t bytes, std::uint64_t overla
     wake_released(before);
 }
 
+// [snippet:mini_get]
 std::optional<Packet> MiniPort::get(std::chrono::milliseconds timeout) {
     std::unique_lock lock{mutex_};
     const std::string name = this_thread_name();
@@ -60,6 +61,7 @@ std::optional<Packet> MiniPort::get(std::chrono::milliseconds timeout) {
     }
     return model_.thread(name).packet;  // nothing if the port was closed
 }
+// [/snippet]
 
 void MiniPort::leave() {
     const std::lock_guard lock{mutex_};
@@ -76,6 +78,7 @@ void MiniPort::close() {
     wake_released(before);
 }
 
+// [snippet:mini_blocking_scope]
 MiniPort::BlockingScope::BlockingScope(MiniPort& port) : port_(port) {
     const std::lock_guard lock{port_.mutex_};
     const std::vector<std::string> before = port_.model_.waiting();
@@ -88,6 +91,7 @@ MiniPort::BlockingScope::~BlockingScope() {
     port_.model_.unblock(port_.this_thread_name());  // R5: counted again, even above the limit
     port_.note_count();
 }
+// [/snippet]
 
 unsigned MiniPort::running() const {
     const std::lock_guard lock{mutex_};

@@ -83,6 +83,7 @@ Packet PortModel::post(std::uint64_t key, std::uint32_t bytes, std::uint64_t ove
     return packet;
 }
 
+// [snippet:model_insert]
 void PortModel::insert(const Packet& packet) {
     if (current_ < maximum_ && !waiters_.empty()) {
         // The newest waiter takes it at once; the queue never sees it.
@@ -96,7 +97,9 @@ void PortModel::insert(const Packet& packet) {
     event_ += describe(packet) + " joins the queue" +
               (waiters_.empty() ? "" : " (the count is at the limit: no waiter may run)");
 }
+// [/snippet]
 
+// [snippet:model_get]
 GetResult PortModel::get(const std::string& name, bool zero_timeout) {
     ThreadView& thread = thread_ref(name);
     if (closed_) {
@@ -134,6 +137,7 @@ GetResult PortModel::get(const std::string& name, bool zero_timeout) {
              ": it is now the newest waiter";
     return GetResult::waiting;
 }
+// [/snippet]
 
 void PortModel::time_out(const std::string& name) {
     ThreadView& thread = expect_state(name, ThreadState::waiting, "time out");
@@ -144,6 +148,7 @@ void PortModel::time_out(const std::string& name) {
     event_ = name + "'s timeout runs out: it leaves the waiters and runs, with WAIT_TIMEOUT";
 }
 
+// [snippet:model_block]
 void PortModel::block(const std::string& name) {
     ThreadView& thread = expect_state(name, ThreadState::released, "block");
     thread.state = ThreadState::paused;
@@ -151,7 +156,9 @@ void PortModel::block(const std::string& name) {
     event_ = name + " blocks on something else and pauses";
     activate_waiter();
 }
+// [/snippet]
 
+// [snippet:model_activate]
 void PortModel::activate_waiter() {
     if (current_ < maximum_ && !queue_.empty() && !waiters_.empty()) {
         ThreadView& newest = thread_ref(waiters_.back());
@@ -162,7 +169,9 @@ void PortModel::activate_waiter() {
         event_ += "; " + newest.name + " wakes with " + describe(head);
     }
 }
+// [/snippet]
 
+// [snippet:model_unblock]
 void PortModel::unblock(const std::string& name) {
     ThreadView& thread = expect_state(name, ThreadState::paused, "unblock");
     thread.state = ThreadState::released;
@@ -173,6 +182,7 @@ void PortModel::unblock(const std::string& name) {
                   std::to_string(maximum_);
     }
 }
+// [/snippet]
 
 void PortModel::exit(const std::string& name) {
     ThreadView& thread = thread_ref(name);

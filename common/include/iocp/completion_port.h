@@ -42,6 +42,7 @@
 
 namespace iocp {
 
+// [snippet:completion_record]
 // One completion packet, the notes' record: what a dequeue hands back.
 struct Completion {
     DWORD bytes = 0;                   // bytes transferred, or what post() passed
@@ -61,6 +62,7 @@ struct Dequeued {
         return outcome == DequeueOutcome::no_packet && completion.error == WAIT_TIMEOUT;
     }
 };
+// [/snippet]
 
 class CompletionPort {
 public:

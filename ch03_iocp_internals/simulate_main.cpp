@@ -8,6 +8,7 @@
 //          ch03_simulate run --file my.txt           your own (or an edited) scenario
 //          ch03_simulate svg lifo > lifo.svg         its timeline as SVG
 //          ch03_simulate figures docs/figures        check the figures; --write regenerates
+//          ch03_simulate tables tests/ch03/expected  check the printed tables the same way
 // Try it:  copy ch03_iocp_internals/scenarios/lifo.txt, change `port concurrency=1` to 2, and
 //          run it with --file.
 #include "model/embedded_scenarios.h"
@@ -46,18 +47,25 @@ int main(int argc, char** argv) {
         std::cout << ch03::model::render_timeline_svg(ch03::model::run_source(svg_source));
     });
 
-    std::string figure_dir;
+    // figures DIR / tables DIR: check the files the scenarios make; --write regenerates them.
+    std::string directory;
     bool write = false;
-    CLI::App* figures = app.add_subcommand("figures", "Check (or --write) docs/figures/ch03_*.svg");
-    figures->add_option("directory", figure_dir, "The figures' directory")->required();
-    figures->add_flag("--write", write, "Regenerate the stale figures instead of failing");
-    figures->callback([&] {
-        const ch03::model::FigureCheck check = ch03::model::check_figures(figure_dir, write);
-        std::cout << check.report;
-        if (!check.ok) {
-            throw std::runtime_error("figures are stale: run `ch03_simulate figures " + figure_dir +
-                                     " --write` and commit them");
-        }
-    });
+    const auto add_check = [&](const char* name, const char* help, ch03::model::Output kind) {
+        CLI::App* command = app.add_subcommand(name, help);
+        command->add_option("directory", directory, "Where the files are kept")->required();
+        command->add_flag("--write", write, "Regenerate the stale files instead of failing");
+        command->callback([&directory, &write, kind, name] {
+            const auto check = ch03::model::check_outputs(kind, directory, write);
+            std::cout << check.report;
+            if (!check.ok) {
+                throw std::runtime_error(std::string{name} + " are stale: run `ch03_simulate " +
+                                         name + " " + directory + " --write` and commit them");
+            }
+        });
+    };
+    add_check("figures", "Check (or --write) docs/figures/ch03_*.svg",
+              ch03::model::Output::figures);
+    add_check("tables", "Check (or --write) the expected tables in tests/ch03/expected",
+              ch03::model::Output::tables);
     return iocp::run_cli(app, argc, argv);
 }

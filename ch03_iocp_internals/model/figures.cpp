@@ -64,33 +64,50 @@ void require_no_failures(const ScenarioResult& result) {
     throw ScenarioError(text);
 }
 
-FigureCheck check_figures(const std::string& directory, bool write) {
-    FigureCheck check;
+namespace {
+
+std::vector<FigureFile> outputs_of(Output kind, const ScenarioResult& result) {
+    if (kind == Output::figures) {
+        return figure_files(result);
+    }
+    return {{result.name + ".txt", render_table(result)}};
+}
+
+// Whether `file` is of the kind: files a scenario would make, not others kept beside them.
+bool of_kind(Output kind, const std::filesystem::path& file) {
+    const std::string name = file.filename().string();
+    return kind == Output::figures ? name.rfind("ch03_", 0) == 0 && file.extension() == ".svg"
+                                   : file.extension() == ".txt";
+}
+
+}  // namespace
+
+OutputCheck check_outputs(Output kind, const std::string& directory, bool write) {
+    OutputCheck check;
     std::ostringstream report;
     std::set<std::string> made;
     for (const EmbeddedScenario& scenario : embedded_scenarios()) {
         const ScenarioResult result = run_scenario(scenario.text, std::string{scenario.name});
-        require_no_failures(result);  // a figure of a wrong scenario is no figure
-        for (const FigureFile& figure : figure_files(result)) {
-            made.insert(figure.file_name);
-            const std::filesystem::path path = std::filesystem::path{directory} / figure.file_name;
+        require_no_failures(result);  // the output of a wrong scenario is worth nothing
+        for (const FigureFile& file : outputs_of(kind, result)) {
+            made.insert(file.file_name);
+            const std::filesystem::path path = std::filesystem::path{directory} / file.file_name;
             const bool exists = std::filesystem::exists(path);
-            if (exists && read_file(path) == figure.content) {
-                report << "current  " << figure.file_name << '\n';
+            if (exists && read_file(path) == file.content) {
+                report << "current  " << file.file_name << '\n';
             } else if (write) {
-                write_file(path, figure.content);
-                report << "written  " << figure.file_name << '\n';
+                write_file(path, file.content);
+                report << "written  " << file.file_name << '\n';
             } else {
-                report << (exists ? "STALE    " : "MISSING  ") << figure.file_name << '\n';
+                report << (exists ? "STALE    " : "MISSING  ") << file.file_name << '\n';
                 check.ok = false;
             }
         }
     }
     for (const auto& entry : std::filesystem::directory_iterator{directory}) {
-        const std::string file = entry.path().filename().string();
-        if (file.rfind("ch03_", 0) == 0 && entry.path().extension() == ".svg" &&
-            !made.contains(file)) {
-            report << "ORPHAN   " << file << " (no scenario makes it: remove it)\n";
+        const std::string name = entry.path().filename().string();
+        if (of_kind(kind, entry.path()) && !made.contains(name)) {
+            report << "ORPHAN   " << name << " (no scenario makes it: remove it)\n";
             check.ok = false;
         }
     }

@@ -21,13 +21,18 @@ ScenarioResult run_source(const ScenarioSource& source);
 // Throws ScenarioError listing the failed `expect` lines, if any.
 void require_no_failures(const ScenarioResult& result);
 
-struct FigureCheck {
-    bool ok = true;      // every figure present and current (or, with write, now written)
-    std::string report;  // one line per figure: "current", "stale", "missing", "written"...
+// What the scenarios make, to keep in the repository and check: the SVG figures in
+// docs/figures (ch03_NAME.svg, ch03_NAME_FIGURE.svg), or the tables of tests/ch03/expected
+// (NAME.txt), which pin the simulator's printed output.
+enum class Output { figures, tables };
+
+struct OutputCheck {
+    bool ok = true;      // every file present and current (or, with write, now written)
+    std::string report;  // one line per file: "current", "STALE", "MISSING", "written"...
 };
-// Compares every figure the built-in scenarios make with the files in `directory`; with
-// `write`, rewrites the ones that differ. Files named ch03_*.svg that no scenario makes are
-// reported too: a scenario was renamed or removed.
-FigureCheck check_figures(const std::string& directory, bool write);
+// Compares every file the built-in scenarios make with those in `directory`; with `write`,
+// rewrites the ones that differ. A file of the kind that no scenario makes is reported too
+// (a scenario was renamed or removed).
+OutputCheck check_outputs(Output kind, const std::string& directory, bool write);
 
 }  // namespace ch03::model

@@ -31,6 +31,13 @@ namespace {
 constexpr DWORD limit_ms = 10'000;  // no step of an experiment may take longer
 constexpr ULONG_PTR stop_key = 0;   // the shutdown sentinel's key
 
+ExperimentReport titled(std::string name, std::string title) {
+    ExperimentReport report;
+    report.name = std::move(name);
+    report.title = std::move(title);
+    return report;
+}
+
 Finding compare(std::string what, std::string predicted, std::string measured,
                 std::string why_if_differs = "") {
     Finding finding{std::move(what), std::move(predicted), std::move(measured), false, ""};
@@ -148,7 +155,8 @@ void send_text(SOCKET socket, std::string_view text) {
 // ---------------------------------------------------------------------------------------------
 
 ExperimentReport device_list() {
-    ExperimentReport report{"device_list", "The device list: each completion carries its key", {}};
+    ExperimentReport report =
+        titled("device_list", "The device list: each completion carries its key");
     model::PortModel model(1, 1);
     model.associate("sock A", 1);
     model.associate("sock B", 2);
@@ -190,9 +198,8 @@ ExperimentReport device_list() {
 }
 
 ExperimentReport extended_overlapped() {
-    ExperimentReport report{"extended_overlapped",
-                            "The extended OVERLAPPED: from a completion back to its request",
-                            {}};
+    ExperimentReport report = titled(
+        "extended_overlapped", "The extended OVERLAPPED: from a completion back to its request");
     iocp::WinsockSession winsock;
     iocp::CompletionPort port = iocp::CompletionPort::create(1);
     iocp::SocketPair pair = iocp::make_socket_pair();
@@ -223,10 +230,9 @@ ExperimentReport extended_overlapped() {
 }
 
 ExperimentReport pqcs() {
-    ExperimentReport report{"pqcs",
-                            "PostQueuedCompletionStatus: a queue between threads, and "
-                            "shutdown",
-                            {}};
+    ExperimentReport report = titled("pqcs",
+                                     "PostQueuedCompletionStatus: a queue between threads, and "
+                                     "shutdown");
     constexpr int messages = 100;
     constexpr int workers = 3;
     // Use 1: a producer posts numbered packets; a consumer takes them in the order posted.
@@ -299,7 +305,8 @@ void raise_to(std::atomic<int>& most, int value) {
 }
 
 ExperimentReport concurrency() {
-    ExperimentReport report{"concurrency", "The concurrency value: N workers, at most K run", {}};
+    ExperimentReport report =
+        titled("concurrency", "The concurrency value: N workers, at most K run");
     constexpr int workers = 4;
     constexpr DWORD limit = 2;
     constexpr int packets = 40;
@@ -341,9 +348,13 @@ ExperimentReport concurrency() {
         worker.join();
     }
     int threads_used = 0;
-    for (const auto& count : handled) {
-        threads_used += count.load() > 0 ? 1 : 0;
+    std::string spread = "packets per worker:";
+    for (std::size_t i = 0; i < handled.size(); ++i) {
+        threads_used += handled[i].load() > 0 ? 1 : 0;
+        spread += (i == 0 ? " W" : ", W") + std::to_string(i + 1) + " " +
+                  std::to_string(handled[i].load());
     }
+    report.notes.push_back(spread);
     const std::string why = wine_or_empty("it ignores the concurrency value, so every worker runs");
     report.findings.push_back(compare("most handlers running at once (K = 2)",
                                       std::to_string(predicted_running),
@@ -444,7 +455,7 @@ bool await_blocked(DWORD thread_id) {
 }
 
 ExperimentReport wake_order() {
-    ExperimentReport report{"wake_order", "Which waiter gets the next packet", {}};
+    ExperimentReport report = titled("wake_order", "Which waiter gets the next packet");
     constexpr int workers = 3;
     model::PortModel model(1, 1);
     for (int i = 1; i <= workers; ++i) {
@@ -499,8 +510,8 @@ ExperimentReport wake_order() {
 }
 
 ExperimentReport blocking() {
-    ExperimentReport report{
-        "blocking", "A released thread that blocks lets another run (limit 1)", {}};
+    ExperimentReport report =
+        titled("blocking", "A released thread that blocks lets another run (limit 1)");
     model::PortModel model(1, 1);
     model.get("A", false);
     model.get("B", false);

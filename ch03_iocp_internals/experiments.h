@@ -24,6 +24,7 @@ struct ExperimentReport {
     std::string name;
     std::string title;
     std::vector<Finding> findings;
+    std::vector<std::string> notes;  // measurements with nothing to compare: "packets per worker"
     bool all_match() const;
 };
 

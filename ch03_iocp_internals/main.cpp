@@ -32,6 +32,9 @@ void print_report(std::ostream& out, const ch03::ExperimentReport& report) {
             out << "        why: " << finding.why << '\n';
         }
     }
+    for (const std::string& note : report.notes) {
+        out << "    " << note << '\n';
+    }
 }
 
 void run_experiments(std::ostream& out, const std::string& name) {

@@ -1,23 +1,247 @@
-// ch04_echo_server: a multi-threaded IOCP echo server and client.
+// ch04_echo_server: a multi-threaded IOCP echo server and its load-generating client.
 //
-// Not written yet: issue #6 fills this chapter. Until then the program has only its shape,
-// the shape every chapter program keeps: CLI11 subcommands, of which `demo` is the chapter's
-// part of the tour.
+// The notes' 4장 server, made whole: AcceptEx calls posted in advance, a PerSocketContext as the
+// completion key with a PerIoContext per direction, the first receive posted at accept, workers
+// that echo (reassembling frames in packet mode, continuing partial sends), a bounded send queue
+// per session, and a shutdown that waits for every I/O before the sentinels.
 //
-// Usage:   ch04_echo_server demo
-// Try it:  ./tutorial.sh run ch04_echo_server -- demo
-#include "iocp/cli.h"
+// Usage:   ch04_echo_server server [--port 9000] [--threads N] [--protocol stream|packet] ...
+//          ch04_echo_server client --port N [--connections 64] [--messages 100] [--size 64] ...
+//          ch04_echo_server demo        (the chapter's part of the tour)
+// Try it:  ./tutorial.sh run ch04 -- server --port 9000 --stats
+//          nc 127.0.0.1 9000            (stream mode: type a line, it comes back)
+//          ./tutorial.sh run ch04 -- client --port 9000 --connections 128 --pipeline 16
+#include "echo_client.h"
+#include "server.h"
 
+#include "iocp/cli.h"
+#include "iocp/error.h"
+#include "iocp/handle.h"
+#include "iocp/socket.h"
+
+#include <chrono>
+#include <iomanip>
 #include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+
+namespace {
+
+// The one piece of process-wide state: Windows gives a console control handler no context, so
+// the event that Ctrl+C sets has to be reachable without one.
+HANDLE stop_event() {
+    static const iocp::UniqueHandle event{
+        iocp::check_handle(CreateEventW(nullptr, TRUE, FALSE, nullptr), "CreateEventW")};
+    return event.get();
+}
+
+BOOL WINAPI on_console_event(DWORD type) {
+    if (type == CTRL_C_EVENT || type == CTRL_BREAK_EVENT || type == CTRL_CLOSE_EVENT) {
+        return SetEvent(stop_event());  // stop cleanly instead of being killed
+    }
+    return FALSE;
+}
+
+struct ServerCommand {
+    ch04::ServerOptions options;
+    double duration_s = 0;         // 0: until Ctrl+C
+    std::uint64_t exit_after = 0;  // stop once this many sessions have closed (0: never)
+    bool stats = false;
+};
+
+void print_counters(std::ostream& out, const ch04::ServerCounters& c) {
+    out << "server: " << c.accepted << " sessions accepted, " << c.closed << " closed, "
+        << c.sessions_alive << " alive, " << c.io_in_flight << " I/O in flight\n"
+        << "        " << c.bytes_received << " bytes received, " << c.bytes_sent
+        << " bytes echoed, " << c.frames << " frames, " << c.bad_frames << " bad frames, "
+        << c.failed_accepts << " failed accepts, " << c.read_pauses << " read pauses\n";
+}
+
+void run_server(const ServerCommand& command, iocp::LogLevel level) {
+    iocp::WinsockSession winsock;
+    iocp::Logger log{std::cerr, level};
+    iocp::check_bool(SetConsoleCtrlHandler(&on_console_event, TRUE), "SetConsoleCtrlHandler");
+    ch04::EchoServer server{command.options, log};
+    std::cout << "listening on " << command.options.bind << ':' << server.port() << " ("
+              << server.threads() << " worker threads, "
+              << (command.options.protocol == ch04::Protocol::packet ? "packet" : "stream")
+              << " protocol); Ctrl+C stops" << std::endl;
+    const auto start = std::chrono::steady_clock::now();
+    const auto end = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                 std::chrono::duration<double>(command.duration_s));
+    ch04::ServerCounters last = server.counters();
+    for (;;) {
+        // Wakes once a second for --stats, --duration and --exit-after; Ctrl+C wakes it at once.
+        const DWORD woke = WaitForSingleObject(stop_event(), 1000);
+        if (woke == WAIT_FAILED) {
+            iocp::throw_last_error("WaitForSingleObject");
+        }
+        const ch04::ServerCounters now = server.counters();
+        if (command.stats) {
+            const bool packets = command.options.protocol == ch04::Protocol::packet;
+            const auto messages = packets ? now.frames - last.frames : now.receives - last.receives;
+            std::cout << std::fixed << std::setprecision(1) << "connections " << now.sessions_alive
+                      << ", " << messages << (packets ? " frames/s, " : " receives/s, ")
+                      << static_cast<double>(now.bytes_sent - last.bytes_sent) / 1e6
+                      << " MB/s echoed" << std::endl;
+        }
+        last = now;
+        const bool timed_out = command.duration_s > 0 && std::chrono::steady_clock::now() >= end;
+        const bool enough = command.exit_after > 0 && now.closed >= command.exit_after;
+        if (woke == WAIT_OBJECT_0 || timed_out || enough) {
+            break;
+        }
+    }
+    print_counters(std::cout, server.stop());
+}
+
+// The port from the server's first line, "listening on 127.0.0.1:PORT (...)" (a pipe from
+// a server started with --port 0, as the CTest that runs the two processes does).
+std::uint16_t port_from_listening_line(std::istream& in) {
+    std::string line;
+    for (int lines = 0; lines < 100 && std::getline(in, line); ++lines) {
+        const auto at = line.find("listening on ");
+        const auto colon = line.find(':', at);
+        if (at != std::string::npos && colon != std::string::npos) {
+            const int port = std::stoi(line.substr(colon + 1));
+            if (port > 0 && port < 65536) {
+                return static_cast<std::uint16_t>(port);
+            }
+        }
+    }
+    throw std::runtime_error("--port-from-stdin: no \"listening on HOST:PORT\" line came");
+}
+
+void run_demo(std::ostream& out) {
+    iocp::WinsockSession winsock;
+    std::ostringstream quiet;
+    iocp::Logger log{quiet, iocp::LogLevel::warn};
+    ch04::ServerOptions options;
+    options.port = 0;
+    ch04::EchoServer server{options, log};
+    out << "server: 127.0.0.1:" << server.port() << ", " << server.threads()
+        << " worker threads, AcceptEx, stream protocol\n";
+    ch04::ClientOptions client;
+    client.port = server.port();
+    client.connections = 64;
+    client.messages = 200;
+    client.size = 64;
+    client.pipeline = 4;
+    const ch04::ClientReport report = ch04::run_client(client);
+    ch04::print_client_report(out, report);
+    print_counters(out, server.stop());
+    if (!report.ok()) {
+        throw std::runtime_error("the demo's client did not get every byte back");
+    }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"a multi-threaded IOCP echo server and client (not written yet)",
+    CLI::App app{"ch04_echo_server: a multi-threaded IOCP echo server and client",
                  "ch04_echo_server"};
     iocp::CommonOptions common;
     iocp::add_common_options(app, common);
     app.require_subcommand(1);
-    app.add_subcommand("demo", "Run the chapter's part of the tour")->callback([] {
-        std::cout << "ch04_echo_server: not written yet (issue #6)\n";
+    const std::map<std::string, ch04::Protocol> protocols = {{"stream", ch04::Protocol::stream},
+                                                             {"packet", ch04::Protocol::packet}};
+
+    ServerCommand server_command;
+    ch04::ServerOptions& options = server_command.options;
+    CLI::App* server = app.add_subcommand("server", "Run the echo server");
+    server->add_option("--bind", options.bind, "IPv4 address to listen on")->capture_default_str();
+    server->add_option("--port", options.port, "Port (0: the system picks, and it is printed)")
+        ->capture_default_str();
+    server->add_option("--threads", options.threads, "Worker threads (0: one per processor)")
+        ->check(CLI::Range(0, 256));
+    server
+        ->add_option("--concurrency", options.concurrency,
+                     "The port's concurrency value (0: one per processor)")
+        ->check(CLI::Range(0, 256));
+    server->add_option("--accepts", options.accepts, "AcceptEx calls kept posted")
+        ->check(CLI::Range(1, 4096))
+        ->capture_default_str();
+    server->add_option("--accept", options.accept, "How to accept")
+        ->transform(CLI::CheckedTransformer(std::map<std::string, ch04::AcceptMode>{
+            {"acceptex", ch04::AcceptMode::acceptex}, {"blocking", ch04::AcceptMode::blocking}}))
+        ->capture_default_str();
+    server->add_flag("--zero-byte-recv", options.zero_byte_recv,
+                     "Wait for data with zero-byte receives (no buffer held while idle)");
+    server->add_option("--protocol", options.protocol, "stream (echo bytes) or packet (frames)")
+        ->transform(CLI::CheckedTransformer(protocols))
+        ->capture_default_str();
+    server->add_option("--max-packet", options.max_packet, "Packet mode: the largest frame")
+        ->check(CLI::Range(4, 65535))
+        ->capture_default_str();
+    server
+        ->add_option("--max-pending-bytes", options.max_pending_bytes,
+                     "Per session: unsent echo before reading pauses")
+        ->check(CLI::Range(1, 1 << 30))
+        ->capture_default_str();
+    server->add_option("--duration", server_command.duration_s, "Stop after this many seconds")
+        ->check(CLI::Range(0.0, 86'400.0));
+    server->add_option("--exit-after", server_command.exit_after,
+                       "Stop once this many sessions have closed");
+    server->add_flag("--stats", server_command.stats, "Print a line of counters every second");
+    server->callback([&] { run_server(server_command, common.log_level); });
+
+    ch04::ClientOptions client_options;
+    double client_duration_s = 0;
+    bool port_from_stdin = false;
+    CLI::App* client = app.add_subcommand("client", "Drive a server and verify every byte");
+    client->add_option("--host", client_options.host, "The server's IPv4 address")
+        ->capture_default_str();
+    CLI::Option* port = client->add_option("--port", client_options.port, "The server's port")
+                            ->check(CLI::Range(1, 65535));
+    client
+        ->add_flag("--port-from-stdin", port_from_stdin,
+                   "Read the port from the server's \"listening on\" line on stdin")
+        ->excludes(port);
+    client->parse_complete_callback([&] {
+        if (port_from_stdin) {
+            client_options.port = port_from_listening_line(std::cin);
+        } else if (client_options.port == 0) {
+            throw CLI::RequiredError("--port");
+        }
     });
+    client->add_option("--connections", client_options.connections, "Connections at once")
+        ->check(CLI::Range(1, 10'000))
+        ->capture_default_str();
+    client
+        ->add_option("--messages", client_options.messages,
+                     "Messages per connection (0 with --duration)")
+        ->capture_default_str();
+    client->add_option("--duration", client_duration_s, "Run for this many seconds instead")
+        ->check(CLI::Range(0.0, 3'600.0));
+    client->add_option("--size", client_options.size, "Bytes per message (packet: payload)")
+        ->check(CLI::Range(1, 16 * 1024 * 1024))
+        ->capture_default_str();
+    client->add_option("--pipeline", client_options.pipeline, "Messages in flight per connection")
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    client->add_option("--protocol", client_options.protocol, "stream or packet")
+        ->transform(CLI::CheckedTransformer(protocols))
+        ->capture_default_str();
+    client->add_option("--threads", client_options.threads, "IOCP threads (0: automatic)")
+        ->check(CLI::Range(0, 64));
+    client->callback([&] {
+        iocp::WinsockSession winsock;
+        if (client_duration_s > 0) {
+            client_options.duration =
+                std::chrono::milliseconds{static_cast<std::int64_t>(client_duration_s * 1000)};
+            client_options.messages = 0;
+        }
+        const bool long_run = client_duration_s >= 2;
+        const ch04::ClientReport report =
+            ch04::run_client(client_options, long_run ? &std::cout : nullptr);
+        ch04::print_client_report(std::cout, report);
+        if (!report.ok()) {
+            throw std::runtime_error("not every message came back intact");
+        }
+    });
+
+    app.add_subcommand("demo", "The chapter's part of the tour: the server, and 64 clients")
+        ->callback([] { run_demo(std::cout); });
     return iocp::run_cli(app, argc, argv);
 }

@@ -1,0 +1,275 @@
+// tests/ch04/server_test.cpp: the IOCP echo server in-process, driven by plain blocking
+// sockets and by chapter 2's verifying client: every byte echoed, frames reassembled and
+// echoed whole, bad frames and resets costing only their own session, a client that never
+// reads held to the bound, and a stop with live connections that ends at zero.
+#include "server.h"
+
+#include "echo_client.h"  // chapter 2's blocking, verifying client
+#include "frame.h"
+
+#include "iocp/error.h"
+#include "iocp/loopback.h"
+#include "iocp/socket.h"
+#include "iocp/testing.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace {
+
+using ch04::Protocol;
+
+// A server that logs nowhere, stopped at the end of the scope.
+struct TestServer {
+    explicit TestServer(ch04::ServerOptions options = {}) : server(with_port_0(options), log) {}
+    static ch04::ServerOptions with_port_0(ch04::ServerOptions options) {
+        options.port = 0;
+        if (options.threads == 0) {
+            options.threads = 2;
+        }
+        return options;
+    }
+    std::ostringstream sink;
+    iocp::Logger log{sink, iocp::LogLevel::warn};
+    ch04::EchoServer server;
+};
+
+void send_all(SOCKET socket, const std::vector<std::byte>& bytes) {
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+        sent += static_cast<std::size_t>(
+            iocp::check_wsa(send(socket, reinterpret_cast<const char*>(bytes.data() + sent),
+                                 static_cast<int>(bytes.size() - sent), 0),
+                            "send"));
+    }
+}
+
+// Reads exactly `size` bytes, or fewer if the server closes first.
+std::vector<std::byte> receive(SOCKET socket, std::size_t size) {
+    std::vector<std::byte> bytes(size);
+    std::size_t got = 0;
+    while (got < size) {
+        const int n = recv(socket, reinterpret_cast<char*>(bytes.data() + got),
+                           static_cast<int>(size - got), 0);
+        if (n <= 0) {
+            break;
+        }
+        got += static_cast<std::size_t>(n);
+    }
+    bytes.resize(got);
+    return bytes;
+}
+
+iocp::UniqueSocket connect_with_timeout(std::uint16_t port) {
+    iocp::UniqueSocket socket = iocp::connect_loopback(port);
+    const DWORD timeout_ms = 10'000;  // a silent server fails the test instead of hanging it
+    iocp::check_wsa(setsockopt(socket.get(), SOL_SOCKET, SO_RCVTIMEO,
+                               reinterpret_cast<const char*>(&timeout_ms), sizeof(timeout_ms)),
+                    "setsockopt");
+    return socket;
+}
+
+std::vector<std::byte> frame(std::uint16_t type, std::size_t payload_size) {
+    std::vector<std::byte> payload(payload_size);
+    for (std::size_t i = 0; i < payload.size(); ++i) {
+        payload[i] = static_cast<std::byte>((i * 7 + type) & 0xFF);
+    }
+    std::vector<std::byte> out;
+    ch04::append_frame(out, type, payload);
+    return out;
+}
+
+void expect_all_freed(const ch04::ServerCounters& counters) {
+    EXPECT_EQ(counters.sessions_alive, 0u);
+    EXPECT_EQ(counters.io_in_flight, 0u);
+    EXPECT_EQ(counters.closed, counters.accepted);
+}
+
+class StreamEcho : public testing::TestWithParam<std::tuple<std::size_t, std::size_t>> {};
+
+TEST_P(StreamEcho, EveryConnectionGetsEveryByteBack) {
+    const auto [connections, size] = GetParam();
+    iocp::WinsockSession winsock;
+    TestServer test;
+    const std::size_t messages = size > 100'000 ? 2 : 5;
+    const ch02::ClientReport client =
+        ch02::run_client({test.server.port(), connections, messages, size});
+    const ch04::ServerCounters counters = test.server.stop();
+    ASSERT_TRUE(client.errors.empty()) << client.errors.front();
+    EXPECT_EQ(client.connections_ok, connections);
+    EXPECT_EQ(client.bytes_verified, connections * messages * size);
+    EXPECT_EQ(counters.accepted, connections);
+    EXPECT_EQ(counters.bytes_sent, connections * messages * size);
+    expect_all_freed(counters);
+}
+
+INSTANTIATE_TEST_SUITE_P(ConnectionsAndSizes, StreamEcho,
+                         testing::Values(std::make_tuple(std::size_t{1}, std::size_t{1}),
+                                         std::make_tuple(std::size_t{64}, std::size_t{4096}),
+                                         std::make_tuple(std::size_t{4}, std::size_t{1024 * 1024})),
+                         [](const auto& info) {
+                             return std::to_string(std::get<0>(info.param)) + "_connections_" +
+                                    std::to_string(std::get<1>(info.param)) + "_bytes";
+                         });
+
+TEST(ServerModes, ZeroByteReceivesAndBlockingAcceptEchoToo) {
+    iocp::WinsockSession winsock;
+    for (const bool zero_byte : {false, true}) {
+        for (const ch04::AcceptMode accept :
+             {ch04::AcceptMode::acceptex, ch04::AcceptMode::blocking}) {
+            ch04::ServerOptions options;
+            options.zero_byte_recv = zero_byte;
+            options.accept = accept;
+            TestServer test{options};
+            const ch02::ClientReport client = ch02::run_client({test.server.port(), 8, 10, 20'000});
+            const ch04::ServerCounters counters = test.server.stop();
+            EXPECT_TRUE(client.errors.empty())
+                << "zero_byte " << zero_byte << ": " << client.errors.front();
+            EXPECT_EQ(client.bytes_verified, 8u * 10u * 20'000u);
+            expect_all_freed(counters);
+        }
+    }
+}
+
+TEST(PacketEcho, FramesComeBackWholeAndInOrderWhateverTheSplit) {
+    iocp::WinsockSession winsock;
+    ch04::ServerOptions options;
+    options.protocol = Protocol::packet;
+    TestServer test{options};
+    iocp::UniqueSocket client = connect_with_timeout(test.server.port());
+    // Ten frames back to back (pipelined): the echo keeps their order.
+    std::vector<std::byte> stream;
+    for (std::uint16_t type = 1; type <= 10; ++type) {
+        const std::vector<std::byte> one = frame(type, 10u * type);
+        stream.insert(stream.end(), one.begin(), one.end());
+    }
+    send_all(client.get(), stream);
+    EXPECT_EQ(receive(client.get(), stream.size()), stream);
+    // One frame sent in two pieces, split at every byte boundary.
+    const std::vector<std::byte> whole = frame(42, 33);
+    for (std::size_t split = 1; split < whole.size(); ++split) {
+        send_all(client.get(), {whole.begin(), whole.begin() + static_cast<long>(split)});
+        send_all(client.get(), {whole.begin() + static_cast<long>(split), whole.end()});
+        ASSERT_EQ(receive(client.get(), whole.size()), whole) << "split at " << split;
+    }
+    client.close();
+    const ch04::ServerCounters counters = test.server.stop();
+    EXPECT_EQ(counters.frames, 10u + (whole.size() - 1));
+    expect_all_freed(counters);
+}
+
+TEST(PacketEcho, AMalformedFrameClosesOnlyItsOwnSession) {
+    iocp::WinsockSession winsock;
+    ch04::ServerOptions options;
+    options.protocol = Protocol::packet;
+    options.max_packet = 1024;
+    TestServer test{options};
+    iocp::UniqueSocket good = connect_with_timeout(test.server.port());
+    const std::vector<std::vector<std::byte>> bad_headers = {
+        {std::byte{0}, std::byte{0}, std::byte{1}, std::byte{0}},        // size 0
+        {std::byte{3}, std::byte{0}, std::byte{1}, std::byte{0}},        // below the header
+        {std::byte{0x01}, std::byte{0x04}, std::byte{1}, std::byte{0}},  // 1025 > --max-packet
+    };
+    for (const std::vector<std::byte>& header : bad_headers) {
+        iocp::UniqueSocket bad = connect_with_timeout(test.server.port());
+        send_all(bad.get(), header);
+        EXPECT_TRUE(receive(bad.get(), 1).empty()) << "the bad session was not closed";
+        const std::vector<std::byte> one = frame(7, 100);
+        send_all(good.get(), one);
+        EXPECT_EQ(receive(good.get(), one.size()), one) << "the good session suffered";
+    }
+    good.close();
+    const ch04::ServerCounters counters = test.server.stop();
+    EXPECT_EQ(counters.bad_frames, 3u);
+    expect_all_freed(counters);
+}
+
+TEST(ServerFaults, AClientThatResetsMidSendCostsOnlyItsSession) {
+    iocp::WinsockSession winsock;
+    TestServer test;
+    {
+        iocp::UniqueSocket rude = connect_with_timeout(test.server.port());
+        send_all(rude.get(), std::vector<std::byte>(256 * 1024, std::byte{1}));
+        const linger abort_now{1, 0};  // SO_LINGER 0: close sends a reset, not a FIN
+        iocp::check_wsa(setsockopt(rude.get(), SOL_SOCKET, SO_LINGER,
+                                   reinterpret_cast<const char*>(&abort_now), sizeof(abort_now)),
+                        "setsockopt(SO_LINGER)");
+    }
+    const ch02::ClientReport client = ch02::run_client({test.server.port(), 4, 10, 5000});
+    EXPECT_TRUE(client.errors.empty()) << client.errors.front();
+    expect_all_freed(test.server.stop());
+}
+
+TEST(ServerFaults, AClientThatNeverReadsIsHeldToTheBound) {
+    iocp::WinsockSession winsock;
+    ch04::ServerOptions options;
+    options.max_pending_bytes = 256 * 1024;
+    TestServer test{options};
+    iocp::UniqueSocket greedy = connect_with_timeout(test.server.port());
+    u_long non_blocking = 1;
+    iocp::check_wsa(ioctlsocket(greedy.get(), FIONBIO, &non_blocking), "ioctlsocket");
+    // Send without ever reading until the kernel's buffers and the server's bound are full
+    // and send() says WSAEWOULDBLOCK; bounded in bytes and attempts.
+    const std::vector<char> chunk(64 * 1024, 'x');
+    std::size_t sent = 0;
+    int blocked = 0;
+    for (int attempt = 0; attempt < 100'000 && sent < 64u * 1024 * 1024 && blocked < 200;
+         ++attempt) {
+        const int n = send(greedy.get(), chunk.data(), static_cast<int>(chunk.size()), 0);
+        if (n == SOCKET_ERROR) {
+            ASSERT_EQ(WSAGetLastError(), WSAEWOULDBLOCK);
+            ++blocked;
+            SwitchToThread();
+            continue;
+        }
+        blocked = 0;
+        sent += static_cast<std::size_t>(n);
+    }
+    EXPECT_LT(sent, 64u * 1024 * 1024) << "the server read everything: no back-pressure";
+    const ch04::ServerCounters during = test.server.counters();
+    EXPECT_GE(during.read_pauses, 1u);
+    // One receive may land on top of a full queue: the bound is max_pending + one receive.
+    EXPECT_LE(during.most_queued, options.max_pending_bytes + options.receive_size);
+    greedy.close();
+    expect_all_freed(test.server.stop());
+}
+
+TEST(ServerShutdown, StopWithLiveConnectionsEndsWithZeroSessionsAndZeroIo) {
+    iocp::WinsockSession winsock;
+    TestServer test;
+    std::vector<iocp::UniqueSocket> clients;
+    for (int i = 0; i < 20; ++i) {
+        clients.push_back(connect_with_timeout(test.server.port()));
+        const std::vector<std::byte> hello(10, std::byte{'h'});
+        send_all(clients.back().get(), hello);
+        ASSERT_EQ(receive(clients.back().get(), hello.size()), hello);
+    }
+    const ch04::ServerCounters counters = test.server.stop();
+    EXPECT_EQ(counters.accepted, 20u);
+    expect_all_freed(counters);
+    for (iocp::UniqueSocket& client : clients) {
+        EXPECT_TRUE(receive(client.get(), 1).empty());  // closed by the server
+    }
+}
+
+TEST(ServerSetup, APortInUseOrABadAddressIsAClearError) {
+    iocp::WinsockSession winsock;
+    iocp::Listener taken = iocp::listen_loopback();
+    std::ostringstream sink;
+    iocp::Logger log{sink};
+    ch04::ServerOptions options;
+    options.port = taken.port;
+    const std::system_error e = iocp::testing::thrown_by([&] {
+        ch04::EchoServer server{options, log};
+    });
+    EXPECT_EQ(e.code().value(), WSAEADDRINUSE) << e.what();
+    options.port = 0;
+    options.bind = "not-an-address";
+    EXPECT_THROW((ch04::EchoServer{options, log}), std::invalid_argument);
+}
+
+}  // namespace

@@ -44,14 +44,16 @@ void Acceptor::run() {
     try {
         const WSAEVENT events[] = {stop_event_.get(), accept_event_.get()};
         for (;;) {
-            const DWORD woke = WSAWaitForMultipleEvents(2, events, FALSE, WSA_INFINITE, FALSE);
+            // A finite wait: should an FD_ACCEPT ever be missed, the next timeout still finds
+            // the waiting client, instead of leaving it unserved for good.
+            const DWORD woke = WSAWaitForMultipleEvents(2, events, FALSE, 250, FALSE);
             if (woke == WSA_WAIT_FAILED) {
                 iocp::throw_last_wsa_error("WSAWaitForMultipleEvents");
             }
             if (woke == WSA_WAIT_EVENT_0) {
                 return;  // stop
             }
-            accept_pending();
+            accept_pending();  // on FD_ACCEPT, or on the timeout: accept() says if none waits
         }
     } catch (...) {
         error_ = std::current_exception();

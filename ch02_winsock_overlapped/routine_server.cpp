@@ -45,9 +45,6 @@ void RoutineServer::serve() {
         // fAlertable = TRUE: while the thread waits here, Windows runs the completion routines
         // queued to it, then returns WSA_WAIT_IO_COMPLETION.
         const DWORD woke = WSAWaitForMultipleEvents(1, &wake, FALSE, WSA_INFINITE, TRUE);
-        if (woke == WSA_WAIT_IO_COMPLETION) {
-            continue;  // routines ran; wait again
-        }
         // [/snippet]
         if (woke == WSA_WAIT_FAILED) {
             iocp::throw_last_wsa_error("WSAWaitForMultipleEvents");
@@ -55,7 +52,10 @@ void RoutineServer::serve() {
         if (failed()) {
             return;  // a routine failed
         }
-        if (!start_incoming()) {  // the wake-up event: new clients, or stop
+        // After routines ran too, not only when the wake-up event is named: the queue, not the
+        // event, says whether clients are waiting, and a wake-up that arrives while routines
+        // run must not be lost.
+        if (!start_incoming()) {  // new clients, or stop
             return;
         }
     }

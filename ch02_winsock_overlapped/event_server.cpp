@@ -20,6 +20,8 @@ namespace ch02 {
 namespace {
 
 constexpr DWORD drain_limit_ms = 10'000;
+// The longest a server thread waits without looking at its queue of new clients.
+constexpr DWORD queue_check_ms = 250;
 
 class EventServer final : public SingleThreadServer {
 public:
@@ -71,7 +73,7 @@ void EventServer::serve() {
             events.push_back(session->event.get());  // at most 63 + 1 = WSA_MAXIMUM_WAIT_EVENTS
         }
         const DWORD woke = WSAWaitForMultipleEvents(static_cast<DWORD>(events.size()),
-                                                    events.data(), FALSE, WSA_INFINITE, FALSE);
+                                                    events.data(), FALSE, queue_check_ms, FALSE);
         if (woke == WSA_WAIT_FAILED) {
             iocp::throw_last_wsa_error("WSAWaitForMultipleEvents");
         }
@@ -89,7 +91,9 @@ void EventServer::serve() {
             }
         }
         // [/snippet]
-        if (first == 0 && !start_incoming()) {  // the wake-up event: new clients, or stop
+        // The wake-up event, or a timeout (so that a lost wake-up costs a new client
+        // queue_check_ms at most): the queue of new clients says what there is to do.
+        if ((first == 0 || woke == WSA_WAIT_TIMEOUT) && !start_incoming()) {
             return;
         }
     }

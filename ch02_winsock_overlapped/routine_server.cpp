@@ -19,6 +19,8 @@ namespace ch02 {
 namespace {
 
 constexpr auto drain_limit = std::chrono::seconds{10};
+// The longest a server thread waits without looking at its queue of new clients.
+constexpr DWORD queue_check_ms = 250;
 
 class RoutineServer final : public SingleThreadServer {
 public:
@@ -43,8 +45,8 @@ void RoutineServer::serve() {
     for (;;) {
         // [snippet:routine_wait]
         // fAlertable = TRUE: while the thread waits here, Windows runs the completion routines
-        // queued to it, then returns WSA_WAIT_IO_COMPLETION.
-        const DWORD woke = WSAWaitForMultipleEvents(1, &wake, FALSE, WSA_INFINITE, TRUE);
+        // queued to it, then returns WSA_WAIT_IO_COMPLETION. (At most queue_check_ms: see below.)
+        const DWORD woke = WSAWaitForMultipleEvents(1, &wake, FALSE, queue_check_ms, TRUE);
         // [/snippet]
         if (woke == WSA_WAIT_FAILED) {
             iocp::throw_last_wsa_error("WSAWaitForMultipleEvents");
@@ -52,9 +54,9 @@ void RoutineServer::serve() {
         if (failed()) {
             return;  // a routine failed
         }
-        // After routines ran too, not only when the wake-up event is named: the queue, not the
-        // event, says whether clients are waiting, and a wake-up that arrives while routines
-        // run must not be lost.
+        // After routines ran and after a timeout too, not only when the wake-up event is named:
+        // the queue, not the event, says whether clients are waiting, so a lost wake-up costs
+        // a client queue_check_ms at most, never its session.
         if (!start_incoming()) {  // new clients, or stop
             return;
         }

@@ -139,6 +139,7 @@ private:
     std::uint16_t port_ = 0;
     iocp::CompletionPort port_handle_;
     LPFN_ACCEPTEX accept_ex_ = nullptr;
+    std::mutex accept_mutex_;  // orders re-posting an accept against closing the listener
     std::vector<std::unique_ptr<AcceptContext>> accepts_;
 
     mutable std::mutex mutex_;  // sessions_ and error_; taken before a session's mutex
@@ -272,7 +273,12 @@ void EchoServer::Impl::on_accept(AcceptContext& accept, DWORD error) {
         }
     }
     try {
-        post_accept(accept);
+        // Under accept_mutex_, so that stop() cannot close the listener between this check
+        // and the AcceptEx call, which would then name a closed (or reused) handle.
+        const std::lock_guard lock{accept_mutex_};
+        if (!stopping_) {
+            post_accept(accept);
+        }
     } catch (const std::system_error& e) {
         // Out of sockets, say: one accept slot fewer, the server and its sessions go on.
         log_.error("an accept slot is lost: ", e.what());
@@ -618,7 +624,10 @@ ServerCounters EchoServer::Impl::stop() {
     if (acceptor_.joinable()) {
         acceptor_.join();
     }
-    listener_.reset();  // reports, not throws: the steps below must run whatever happens
+    {
+        const std::lock_guard lock{accept_mutex_};
+        listener_.reset();  // reports, not throws: the steps below must run whatever happens
+    }
     // 2. Cancel every session's I/O; each session is freed when its last completion comes.
     {
         const std::lock_guard lock{mutex_};

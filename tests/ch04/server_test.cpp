@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -212,28 +213,32 @@ TEST(ServerFaults, AClientThatNeverReadsIsHeldToTheBound) {
     iocp::UniqueSocket greedy = connect_with_timeout(test.server.port());
     u_long non_blocking = 1;
     iocp::check_wsa(ioctlsocket(greedy.get(), FIONBIO, &non_blocking), "ioctlsocket");
-    // Send without ever reading until the kernel's buffers and the server's bound are full
-    // and send() says WSAEWOULDBLOCK; bounded in bytes and attempts.
+    // Send without ever reading until the server pauses this session's reading: its echo
+    // cannot leave (we do not read it), so its queue fills. Bounded in bytes and time.
     const std::vector<char> chunk(64 * 1024, 'x');
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
     std::size_t sent = 0;
-    int blocked = 0;
-    for (int attempt = 0; attempt < 100'000 && sent < 64u * 1024 * 1024 && blocked < 200;
-         ++attempt) {
+    const auto send_some = [&] {
         const int n = send(greedy.get(), chunk.data(), static_cast<int>(chunk.size()), 0);
         if (n == SOCKET_ERROR) {
             ASSERT_EQ(WSAGetLastError(), WSAEWOULDBLOCK);
-            ++blocked;
-            SwitchToThread();
-            continue;
+            SwitchToThread();  // the kernel's buffers are full for now: let the server work
+            return;
         }
-        blocked = 0;
         sent += static_cast<std::size_t>(n);
+    };
+    while (test.server.counters().read_pauses == 0 && sent < 64u * 1024 * 1024 &&
+           std::chrono::steady_clock::now() < deadline) {
+        send_some();
+    }
+    ASSERT_GE(test.server.counters().read_pauses, 1u) << "no back-pressure after " << sent;
+    // Keep pushing (bounded): with reading paused, nothing more reaches the queue.
+    for (int attempt = 0; attempt < 2'000; ++attempt) {
+        send_some();
     }
     EXPECT_LT(sent, 64u * 1024 * 1024) << "the server read everything: no back-pressure";
-    const ch04::ServerCounters during = test.server.counters();
-    EXPECT_GE(during.read_pauses, 1u);
     // One receive may land on top of a full queue: the bound is max_pending + one receive.
-    EXPECT_LE(during.most_queued, options.max_pending_bytes + options.receive_size);
+    EXPECT_LE(test.server.counters().most_queued, options.max_pending_bytes + options.receive_size);
     greedy.close();
     expect_all_freed(test.server.stop());
 }

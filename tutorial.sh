@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-readonly packages=(cmake ninja-build clang clang-format googletest libcli11-dev
+readonly packages=(cmake ninja-build clang clang-format googletest libcli11-dev libasio-dev
                    g++-mingw-w64-x86-64-posix wine wine64)
 # The tour, in order: program and one-line title.
 readonly chapters=(

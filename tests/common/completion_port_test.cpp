@@ -17,6 +17,8 @@
 
 namespace {
 
+using iocp::testing::handle_is_open;
+
 using iocp::DequeueOutcome;
 using iocp::testing::thrown_by;
 
@@ -41,15 +43,6 @@ DWORD start_receive(SOCKET socket, Receive& receive) {
     }
     const int error = WSAGetLastError();
     return error == WSA_IO_PENDING ? ERROR_SUCCESS : static_cast<DWORD>(error);
-}
-
-bool handle_is_open(HANDLE handle) {
-    DWORD flags = 0;
-    if (GetHandleInformation(handle, &flags)) {
-        return true;
-    }
-    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_HANDLE));
-    return false;
 }
 
 TEST(CompletionPort, PostThenGetReturnsExactlyWhatWasPosted) {

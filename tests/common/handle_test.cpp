@@ -4,6 +4,7 @@
 #include "iocp/handle.h"
 #include "iocp/loopback.h"
 #include "iocp/socket.h"
+#include "iocp/testing.h"
 
 #include <gtest/gtest.h>
 
@@ -11,17 +12,10 @@
 
 namespace {
 
+using iocp::testing::handle_is_open;
+
 HANDLE new_event() {
     return iocp::check_handle(CreateEventW(nullptr, TRUE, FALSE, nullptr), "CreateEventW");
-}
-
-bool handle_is_open(HANDLE handle) {
-    DWORD flags = 0;
-    if (GetHandleInformation(handle, &flags)) {
-        return true;
-    }
-    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_HANDLE));
-    return false;
 }
 
 bool socket_is_open(SOCKET socket) {

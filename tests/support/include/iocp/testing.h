@@ -6,7 +6,8 @@
 // lists a skipped test as "Skipped" with this message.
 //
 // iocp::testing::thrown_by(call) returns the std::system_error that `call` throws (a failure if
-// it throws none), so a test can check the error's code and text.
+// it throws none), so a test can check the error's code and text; handle_is_open(handle) says
+// whether a HANDLE is still open (Windows).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -31,6 +32,21 @@ std::system_error thrown_by(Call call) {
 
 #ifdef _WIN32
 #include "iocp/wine.h"
+#include "iocp/win32.h"
+
+namespace iocp::testing {
+
+// Whether `handle` is an open handle of this process; any answer but "invalid handle" fails.
+inline bool handle_is_open(HANDLE handle) {
+    DWORD flags = 0;
+    if (GetHandleInformation(handle, &flags)) {
+        return true;
+    }
+    EXPECT_EQ(GetLastError(), static_cast<DWORD>(ERROR_INVALID_HANDLE));
+    return false;
+}
+
+}  // namespace iocp::testing
 
 #define IOCP_SKIP_UNDER_WINE(reason)                               \
     do {                                                           \

@@ -118,6 +118,9 @@ void validate(const ClientOptions& options) {
         throw std::invalid_argument("--threads must be from 0 (automatic) to " +
                                     std::to_string(max_threads));
     }
+    if (options.warmup && options.messages != 0) {
+        throw std::invalid_argument("--warmup goes with --duration, not --messages");
+    }
     if (options.time_limit < 0ms) {
         throw std::invalid_argument("--time-limit must not be negative");
     }
@@ -151,7 +154,7 @@ std::chrono::milliseconds run_limit(const ClientOptions& options) {
         return options.time_limit;
     }
     if (options.messages == 0) {
-        return options.duration + duration_run_slack;
+        return options.duration + duration_run_slack + (options.warmup ? duration_run_slack : 0s);
     }
     return count_run_limit;
 }
@@ -172,7 +175,8 @@ LPFN_CONNECTEX load_connect_ex() {
     return function;
 }
 
-enum class IoType { connect, send, receive };
+// kick: no I/O, a packet the client posts itself to wake an idle connection (the warm-up's end).
+enum class IoType { connect, send, receive, kick };
 
 std::string_view call_name(IoType type) noexcept {
     switch (type) {
@@ -182,6 +186,8 @@ std::string_view call_name(IoType type) noexcept {
             return "WSASend";
         case IoType::receive:
             return "WSARecv";
+        case IoType::kick:
+            return "PostQueuedCompletionStatus";
     }
     return "?";
 }
@@ -220,6 +226,7 @@ struct Connection {
     PerIoContext connect{IoType::connect};
     PerIoContext send{IoType::send};
     PerIoContext receive{IoType::receive};
+    PerIoContext kick{IoType::kick};
     // The bytes `send` is sending, and where `receive` lands. Each belongs to the system while
     // its context is in flight: not resized, not written.
     std::vector<std::byte> chunk;
@@ -237,6 +244,7 @@ struct Connection {
     std::vector<Clock::time_point> started;  // send start of message s at [s % pipeline]
     Clock::time_point closing_since{};
     bool finished = false;  // every message verified and the connection closed in order
+    bool warm = false;      // warm-up runs: its first echo came back (or it failed) in the warm-up
     std::string error;      // why it failed, if it did
 };
 
@@ -269,12 +277,15 @@ private:
     void on_received(Connection& connection, DWORD bytes, Worker& worker);
     bool verify(Connection& connection, std::span<const std::byte> data, Worker& worker);
     bool more_to_start(const Connection& connection, Clock::time_point now) const noexcept;
+    bool measured(Clock::time_point started) const noexcept;
     void pump(Connection& connection, Worker& worker);
     void finish_if_done(Connection& connection);
     void post_send(Connection& connection);
     void post_receive(Connection& connection);
     void fail(Connection& connection, std::string reason) noexcept;
     void retire(Connection& connection);
+    void note_warm(Connection& connection) noexcept;
+    void begin_measuring_if_warm();
     // With mutex_ held:
     void close_lingering(Clock::time_point now);
     void give_up(const std::string& why);
@@ -291,7 +302,13 @@ private:
     const LPFN_CONNECTEX connect_ex_;
     iocp::CompletionPort port_;
     Clock::time_point start_;
-    Clock::time_point deadline_;  // duration runs: no message starts after it
+    // Warm-up runs: true until every connection has been served once. The thread that ends it
+    // writes measure_start_ and deadline_ before clearing it; readers load it first.
+    std::atomic<bool> warming_;
+    std::atomic<std::size_t> warmed_{0};
+    std::atomic<bool> warmup_ended_{false};  // the measuring is to begin (see handle())
+    Clock::time_point measure_start_;        // messages started before it are not measured
+    Clock::time_point deadline_;             // duration runs: no message starts after it
     std::atomic<std::uint64_t> messages_{0};
     std::atomic<std::uint64_t> bytes_{0};
     std::atomic<std::uint64_t> mismatched_{0};
@@ -325,6 +342,8 @@ Client::Client(const ClientOptions& options, const sockaddr_in& server)
       connect_ex_(load_connect_ex()),
       port_(iocp::CompletionPort::create()),
       start_(Clock::now()),
+      warming_(options.warmup),
+      measure_start_(start_),
       deadline_(start_ + options.duration),
       connections_(options.connections),
       progress_at_(start_) {
@@ -368,6 +387,7 @@ void Client::start() {
     for (std::size_t i = 0; i < options_.connections; ++i) {
         start_connection(i);
     }
+    begin_measuring_if_warm();  // every ConnectEx may have failed at once
 }
 
 void Client::start_connection(std::size_t index) {
@@ -488,6 +508,10 @@ void Client::handle(Connection& connection, PerIoContext& io, DWORD error, DWORD
                         case IoType::receive:
                             on_received(connection, bytes, worker);
                             break;
+                        case IoType::kick:
+                            pump(connection, worker);  // the measured part has begun
+                            finish_if_done(connection);
+                            break;
                     }
                 }
             } catch (const std::exception& e) {
@@ -499,6 +523,7 @@ void Client::handle(Connection& connection, PerIoContext& io, DWORD error, DWORD
     if (last) {
         retire(connection);  // nothing of it in flight, nothing will be started: free it
     }
+    begin_measuring_if_warm();  // outside every connection's lock: it takes them all
 }
 
 void Client::on_connected(Connection& connection, Worker& worker) {
@@ -594,8 +619,8 @@ bool Client::verify(Connection& connection, std::span<const std::byte> data, Wor
         at += n;
         connection.receive_offset += n;
         if (connection.receive_offset == wire_) {  // its last byte: the message is back
-            if (wrong == 0) {
-                const std::size_t slot = connection.receive_sequence % options_.pipeline;
+            const std::size_t slot = connection.receive_sequence % options_.pipeline;
+            if (wrong == 0 && measured(connection.started[slot])) {
                 worker.latency.record(now - connection.started[slot]);
                 ++messages;
             }
@@ -605,7 +630,12 @@ bool Client::verify(Connection& connection, std::span<const std::byte> data, Wor
     }
     connection.bytes_received += data.size();
     messages_.fetch_add(messages, std::memory_order_relaxed);
-    bytes_.fetch_add(data.size() - wrong, std::memory_order_relaxed);
+    // A warm-up run counts whole measured messages; otherwise every verified byte counts.
+    bytes_.fetch_add(options_.warmup ? messages * wire_ : data.size() - wrong,
+                     std::memory_order_relaxed);
+    if (!connection.warm && connection.receive_sequence > 0) {
+        note_warm(connection);  // served once
+    }
     if (wrong != 0) {
         mismatched_.fetch_add(wrong, std::memory_order_relaxed);
         fail(connection, first_wrong + " (" + std::to_string(wrong) + " of " +
@@ -621,7 +651,16 @@ bool Client::more_to_start(const Connection& connection, Clock::time_point now) 
     if (options_.messages != 0) {
         return connection.send_sequence < options_.messages;
     }
-    return now < deadline_;
+    if (warming_.load(std::memory_order_acquire)) {
+        return connection.send_sequence == 0;  // one message each until all are warm
+    }
+    return now < deadline_ && (options_.stop == nullptr || !options_.stop->load());
+}
+
+// Whether a message started at `started` counts: warm-up runs count those after the warm-up.
+bool Client::measured(Clock::time_point started) const noexcept {
+    return !options_.warmup ||
+           (!warming_.load(std::memory_order_acquire) && started >= measure_start_);
 }
 
 // Sends what the pipeline window allows, if the send context is free: fills a chunk with the
@@ -674,8 +713,9 @@ void Client::pump(Connection& connection, Worker& worker) {
 // Every message echoed and none to start: shut down our send side. The server sees the end of
 // the stream, closes, and our posted receive completes with 0 bytes.
 void Client::finish_if_done(Connection& connection) {
-    if (connection.state != State::running || more_to_start(connection, Clock::now()) ||
-        connection.send_offset != 0 || connection.receive_sequence != connection.send_sequence) {
+    if (connection.state != State::running || warming_.load(std::memory_order_acquire) ||
+        more_to_start(connection, Clock::now()) || connection.send_offset != 0 ||
+        connection.receive_sequence != connection.send_sequence) {
         return;
     }
     iocp::check_wsa(shutdown(connection.socket.get(), SD_SEND), "shutdown(SD_SEND)");
@@ -734,6 +774,53 @@ void Client::fail(Connection& connection, std::string reason) noexcept {
     connection.error = std::move(reason);
     connection.state = State::closed;
     connection.socket.reset();
+    note_warm(connection);  // it will never be warm: the warm-up must not wait for it
+}
+
+// A connection has been served once, or has failed: the warm-up ends with the last of them.
+// Called under the connection's lock, so it only raises a flag; the worker acts on it after.
+void Client::note_warm(Connection& connection) noexcept {
+    if (connection.warm || !warming_.load(std::memory_order_acquire)) {
+        return;
+    }
+    connection.warm = true;
+    if (warmed_.fetch_add(1) + 1 == options_.connections) {
+        warmup_ended_.store(true);
+    }
+}
+
+// The warm-up is over: start the clock, then wake every connection (each is idle, its one
+// message echoed) with a kick packet. Takes mutex_ and then each connection's lock, so it runs
+// where no connection's lock is held.
+void Client::begin_measuring_if_warm() {
+    if (!warmup_ended_.exchange(false)) {
+        return;
+    }
+    measure_start_ = Clock::now();
+    deadline_ = measure_start_ + options_.duration;
+    warming_.store(false, std::memory_order_release);  // publishes the two above
+    if (options_.on_measuring) {
+        options_.on_measuring();
+    }
+    const std::lock_guard lock{mutex_};
+    for (const std::unique_ptr<Connection>& entry : connections_) {
+        if (!entry) {
+            continue;
+        }
+        const std::lock_guard connection_lock{entry->mutex};
+        if (entry->state != State::running || entry->kick.in_flight) {
+            continue;
+        }
+        entry->kick.in_flight = true;  // until its packet is dequeued
+        ++entry->outstanding;
+        try {
+            port_.post(0, reinterpret_cast<ULONG_PTR>(entry.get()), &entry->kick.overlapped);
+        } catch (const std::system_error& e) {
+            entry->kick.in_flight = false;
+            --entry->outstanding;
+            fail(*entry, e.what());
+        }
+    }
 }
 
 // Frees a closed connection with nothing in flight. Called without its mutex, by the thread
@@ -911,7 +998,11 @@ ClientReport Client::report() {
     result.bytes = bytes_.load();
     result.mismatched_bytes = mismatched_.load();
     const Clock::time_point end = live_ == 0 && last_end_ > start_ ? last_end_ : Clock::now();
-    result.seconds = std::chrono::duration<double>(end - start_).count();
+    const Clock::time_point from = options_.warmup ? measure_start_ : start_;
+    result.seconds = std::chrono::duration<double>(end - from).count();
+    if (options_.warmup) {
+        result.warmup_seconds = std::chrono::duration<double>(measure_start_ - start_).count();
+    }
     if (result.seconds > 0) {
         result.messages_per_second = static_cast<double>(result.messages) / result.seconds;
         result.megabytes_per_second = static_cast<double>(result.bytes) / result.seconds / 1e6;
@@ -953,6 +1044,10 @@ void print_client_report(std::ostream& out, const ClientReport& report) {
         << ", pipeline " << options.pipeline << ", " << report.threads << " threads)\n";
     out << "messages:    " << report.messages << " in " << std::setprecision(3) << report.seconds
         << " s, " << std::setprecision(0) << report.messages_per_second << " msgs/s\n";
+    if (options.warmup) {
+        out << "warm-up:     " << std::setprecision(3) << report.warmup_seconds
+            << " s until every connection had been served once (not measured)\n";
+    }
     out << "bytes:       " << report.bytes << " echoed and verified, " << report.mismatched_bytes
         << " mismatched, " << std::setprecision(1) << report.megabytes_per_second << " MB/s\n";
     out << "latency:     p50 " << micros(report.p50) << " us, p99 " << micros(report.p99)

@@ -18,9 +18,11 @@
 #pragma once
 #include "frame.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -37,8 +39,19 @@ struct ClientOptions {
     std::size_t pipeline = 1;  // messages in flight per connection
     Protocol protocol = Protocol::stream;
     int threads = 0;  // IOCP worker threads; 0 = min(processors, 4)
-    // The run gives up after this long; 0 = the default: duration + 30 s, or 60 s for --messages.
+    // The run gives up after this long; 0 = the default: duration + 30 s (+ 30 s with warm-up),
+    // or 60 s for --messages.
     std::chrono::milliseconds time_limit{0};
+    // Duration runs only: first every connection sends one message and waits for its echo;
+    // only then does the measured `duration` start. The report counts only messages started
+    // after that, so connecting and the server's first touch of each session are not measured.
+    bool warmup = false;
+    // Called once, from a worker thread, when the warm-up is over (benchmarks start a second
+    // load from it). Must not call back into the run.
+    std::function<void()> on_measuring;
+    // Duration runs: once this becomes true no new message starts, so the run ends early. Not
+    // owned; it must outlive the run.
+    const std::atomic<bool>* stop = nullptr;
 };
 
 // The limits run_client checks (std::invalid_argument beyond them).
@@ -54,7 +67,8 @@ struct ClientReport {
     std::uint64_t messages = 0;          // messages whose every echoed byte was verified
     std::uint64_t bytes = 0;             // echoed bytes verified (headers included)
     std::uint64_t mismatched_bytes = 0;  // echoed bytes that differed from those sent
-    double seconds = 0;                  // from the first connect to the last connection's end
+    double seconds = 0;         // first connect (warm-up: its end) to the last connection's end
+    double warmup_seconds = 0;  // warm-up runs: from the first connect to its end
     double messages_per_second = 0;
     double megabytes_per_second = 0;  // `bytes` in 10^6 bytes per second
     std::chrono::nanoseconds p50{0};

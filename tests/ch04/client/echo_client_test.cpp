@@ -12,6 +12,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <exception>
 #include <functional>
@@ -149,6 +150,60 @@ TEST(EchoClient, DurationRunEndsReportsMessagesAndPrintsProgress) {
     EXPECT_LT(took, 10s);
     const std::regex line{R"(\d+\.\d s: \d+ connections, \d+ msgs/s, \d+\.\d MB/s)"};
     EXPECT_TRUE(std::regex_search(progress.str(), line)) << progress.str();
+}
+
+// A warm-up run serves each connection once before the clock starts: on_measuring comes once,
+// after every connection's first echo, and only messages started after it are counted.
+TEST(EchoClient, WarmUpServesEveryConnectionOnceBeforeMeasuring) {
+    iocp::WinsockSession winsock;
+    ch02::RunningServer running{{ch02::Notify::iocp, 2}, 0};
+    ClientOptions options;
+    options.port = running.port();
+    options.connections = 16;
+    options.messages = 0;
+    options.duration = 300ms;
+    options.pipeline = 4;
+    options.warmup = true;
+    std::atomic<int> calls{0};
+    std::uint64_t echoed_at_measuring = 0;
+    options.on_measuring = [&] {
+        ++calls;
+        echoed_at_measuring = running.server().stats().bytes_echoed;
+    };
+    const ClientReport report = ch04::run_client(options);
+    const ch02::ServerStats stats = running.stop();
+
+    expect_clean(report);
+    EXPECT_EQ(calls.load(), 1);
+    // When the measuring began no connection had sent a second message: the server had echoed
+    // at most one message per connection (its count may lag the client's receipt a little).
+    EXPECT_LE(echoed_at_measuring, options.connections * options.size);
+    EXPECT_GT(report.warmup_seconds, 0.0);
+    EXPECT_GT(report.messages, 0u);
+    EXPECT_EQ(report.bytes, report.messages * options.size);
+    // The server echoed the warm-up messages too, which the report leaves out.
+    EXPECT_EQ(stats.bytes_echoed, (report.messages + options.connections) * options.size);
+}
+
+// The stop flag ends a duration run early, cleanly, every connection verified.
+TEST(EchoClient, TheStopFlagEndsADurationRunEarly) {
+    iocp::WinsockSession winsock;
+    ch02::RunningServer running{{ch02::Notify::iocp, 2}, 0};
+    std::atomic<bool> stop{false};
+    ClientOptions options;
+    options.port = running.port();
+    options.connections = 8;
+    options.messages = 0;
+    options.duration = 60s;  // never reached
+    options.warmup = true;
+    options.stop = &stop;
+    options.on_measuring = [&] { stop = true; };
+    const auto started = std::chrono::steady_clock::now();
+    const ClientReport report = ch04::run_client(options);
+    running.stop();
+
+    expect_clean(report);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
 }
 
 TEST(EchoClient, ClosedPortRefusesEveryConnection) {
@@ -369,6 +424,11 @@ TEST(EchoClientOptions, BadOptionsAreRejectedNamingTheOption) {
         ClientOptions options = good;
         options.threads = -1;
         rejected(options, "--threads");
+    }
+    {
+        ClientOptions options = good;
+        options.warmup = true;  // with messages 100, not a duration
+        rejected(options, "--warmup");
     }
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tutorial.sh: the tutorial's two commands, on a Debian or Ubuntu machine.
+# tutorial.sh: the tutorial's commands, on a Debian or Ubuntu machine.
 #
 #   ./tutorial.sh run [CHAPTER] [-- ARGS...]   set up and build, then take the tour: every
 #                                              chapter's demo in order. With CHAPTER (ch01 or
@@ -8,6 +8,10 @@
 #   ./tutorial.sh test [CTEST ARGS...]         set up and build every Linux preset, then run
 #                                              every test, under Wine and natively. Arguments
 #                                              go to ctest: -R ch03, -L slow, -E docs.
+#   ./tutorial.sh bench [--quick] [ARGS...]    set up and build, then measure chapter 4's
+#                                              server against asio (bench/echo_bench.cpp;
+#                                              about 15 minutes, --quick 2) and write
+#                                              bench/results/. ARGS go to echo_bench.
 #
 # Set-up installs the packages that are missing (as root, or with sudo), configures each
 # CMake preset once and builds incrementally, so a second run is quick. Windows programs run
@@ -29,7 +33,7 @@ readonly wine_prefix=build/mingw-wine/wineprefix
 wine_started=false
 
 usage() {
-    sed -n '2,16s/^# \{0,1\}//p' "$0"
+    sed -n '2,20s/^# \{0,1\}//p' "$0"
 }
 
 # Bold headings on a terminal, plain text in logs.
@@ -198,6 +202,19 @@ command_test() {
     fi
 }
 
+# --- bench --------------------------------------------------------------------------------
+
+command_bench() {
+    mkdir -p build
+    install_missing_packages
+    build_preset mingw-wine
+    [[ -f build/mingw-wine/bin/echo_bench.exe ]] ||
+        die "echo_bench was not built: is libasio-dev installed? (see build/configure-mingw-wine.log)"
+    start_wine
+    say "echo_bench $*"
+    run_program echo_bench --results bench/results "$@"
+}
+
 # --- main ---------------------------------------------------------------------------------
 
 [[ $(uname -s) == Linux ]] ||
@@ -210,6 +227,10 @@ run)
 test)
     shift
     command_test "$@"
+    ;;
+bench)
+    shift
+    command_bench "$@"
     ;;
 -h | --help | help)
     usage

@@ -1,7 +1,8 @@
 # Runs a command and checks both its exit code and its output, which CTest alone cannot do
 # (PASS_REGULAR_EXPRESSION ignores the exit code).
 #
-#   cmake -DEXPECT_EXIT=0|nonzero -DEXPECT_OUTPUT=<regex> -P CheckCommand.cmake -- <command...>
+#   cmake -DEXPECT_EXIT=0|nonzero -DEXPECT_OUTPUT=<regex> [-DTIMEOUT=seconds]
+#         -P CheckCommand.cmake -- <command...>
 #
 # The output checked is stdout and stderr together; both are echoed for `ctest -V`.
 set(command "")
@@ -19,8 +20,11 @@ if(NOT command)
                         "-P ${CMAKE_CURRENT_LIST_FILE} -- <command...>")
 endif()
 
+if(NOT DEFINED TIMEOUT)
+    set(TIMEOUT 100)
+endif()
 execute_process(COMMAND ${command} RESULT_VARIABLE exit_code OUTPUT_VARIABLE out
-                ERROR_VARIABLE err TIMEOUT 100)
+                ERROR_VARIABLE err TIMEOUT ${TIMEOUT})
 message("--- stdout ---\n${out}--- stderr ---\n${err}--- exit code: ${exit_code}")
 
 if(NOT exit_code MATCHES "^-?[0-9]+$")

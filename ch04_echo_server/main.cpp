@@ -58,6 +58,13 @@ void print_counters(std::ostream& out, const ch04::ServerCounters& c) {
         << c.failed_accepts << " failed accepts, " << c.read_pauses << " read pauses\n";
 }
 
+// What the performance options did (server.h): each figure stays 0 while its option is off.
+void print_option_counters(std::ostream& out, const ch04::ServerCounters& c) {
+    out << "        largest batch " << c.largest_batch << ", " << c.gathered_sends
+        << " gathered sends, " << c.buffers_reused << " buffers reused, " << c.skip_sessions
+        << " skip-on-success sessions, " << c.inline_completions << " inline completions\n";
+}
+
 void run_server(const ServerCommand& command, iocp::LogLevel level) {
     iocp::WinsockSession winsock;
     iocp::Logger log{std::cerr, level};
@@ -93,7 +100,9 @@ void run_server(const ServerCommand& command, iocp::LogLevel level) {
             break;
         }
     }
-    print_counters(std::cout, server.stop());
+    const ch04::ServerCounters counters = server.stop();
+    print_counters(std::cout, counters);
+    print_option_counters(std::cout, counters);
 }
 
 // The port from the server's first line, "listening on 127.0.0.1:PORT (...)" (a pipe from
@@ -179,6 +188,20 @@ int main(int argc, char** argv) {
                      "Per session: unsent echo before reading pauses")
         ->check(CLI::Range(1, 1 << 30))
         ->capture_default_str();
+    // The performance options of issue #7 (server.h says what each does and costs).
+    server
+        ->add_option("--batch", options.batch,
+                     "Completions a worker takes per dequeue (1: GetQueuedCompletionStatus; "
+                     "more: GetQueuedCompletionStatusEx)")
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    server->add_flag("--gather-sends,!--no-gather-sends", options.gather_sends,
+                     "One WSASend carries up to 64 queued echo chunks, not just the first");
+    server->add_flag("--reuse-buffers,!--no-reuse-buffers", options.reuse_buffers,
+                     "Move and recycle per-session buffers instead of allocating per receive");
+    server->add_flag("--skip-on-success,!--no-skip-on-success", options.skip_on_success,
+                     "FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: I/O done at once is handled "
+                     "without a packet (IFS providers only)");
     server->add_option("--duration", server_command.duration_s, "Stop after this many seconds")
         ->check(CLI::Range(0.0, 86'400.0));
     server->add_option("--exit-after", server_command.exit_after,

@@ -6,6 +6,7 @@
 #include "iocp/loopback.h"
 #include "iocp/socket.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -13,7 +14,9 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
@@ -31,6 +34,11 @@ constexpr ULONG_PTR stop_key = 0;      // the sentinel that ends a worker
 constexpr ULONG_PTR listener_key = 1;  // AcceptEx completions, which arrive on the listener
 // AcceptEx wants room for each address plus 16 bytes.
 constexpr DWORD address_room = sizeof(sockaddr_in) + 16;
+// The performance options' bounds (see server.h).
+constexpr int max_batch = 1024;         // --batch: entries one GetQueuedCompletionStatusEx takes
+constexpr std::size_t max_gather = 64;  // --gather-sends: WSABUFs (chunks) in one WSASend
+constexpr std::size_t max_free_buffers = 4;  // --reuse-buffers: recycled buffers a session keeps
+constexpr int inline_limit = 16;  // --skip-on-success: completions handled in a row, then posted
 
 // [snippet:contexts]
 enum class IoType { accept, receive, zero_byte_receive, send };
@@ -52,10 +60,20 @@ static_assert(std::is_standard_layout_v<PerIoContext>);
 struct PerSocketContext {
     PerIoContext receive{{}, IoType::receive, {}};
     PerIoContext send{{}, IoType::send, {}};
+    // --gather-sends: the send's buffers, one per queued chunk, written only while no send is in
+    // flight. The chunks' bytes they point to stay put until the send's completion is handled.
+    std::array<WSABUF, max_gather> send_buffers{};
     iocp::UniqueSocket socket;
+    bool skip_on_success = false;  // set before the first I/O: no packet for I/O done at once
     std::mutex mutex;  // the fields below, touched by whichever workers hold its completions
     std::vector<std::byte> receive_buffer;     // receive.wsabuf points here while in flight
     std::deque<std::vector<std::byte>> queue;  // echo to send, in order
+    // --reuse-buffers: sent chunks kept for later receives and echo (at most 4).
+    std::vector<std::vector<std::byte>> free_buffers;
+    // --skip-on-success: a receive or send that completed at once, with its byte count. No
+    // packet will come for it: settle_locked() is its completion. Still counted as in flight.
+    std::optional<DWORD> receive_now;
+    std::optional<DWORD> send_now;
     std::size_t queued_bytes = 0;
     std::size_t sent_of_front = 0;  // a partial send continues from here
     int outstanding = 0;            // I/O in flight: freed only when this is 0 and closing
@@ -102,6 +120,24 @@ int default_threads(int requested) {
                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
+// Skipping the port on success is safe only when the socket's provider hands out IFS handles
+// (kernel file handles): a layered, non-IFS provider completes I/O in user mode and may still
+// queue a packet, or never set the status the skip relies on. libuv and asio check the same flag.
+bool has_ifs_handles(SOCKET socket) {
+    WSAPROTOCOL_INFOW info{};
+    int size = sizeof(info);
+    iocp::check_wsa(
+        getsockopt(socket, SOL_SOCKET, SO_PROTOCOL_INFOW, reinterpret_cast<char*>(&info), &size),
+        "getsockopt(SO_PROTOCOL_INFOW)");
+    return (info.dwServiceFlags1 & XP1_IFS_HANDLES) != 0;
+}
+
+void raise_to(std::atomic<std::uint64_t>& most, std::uint64_t value) {
+    std::uint64_t seen = most.load();
+    while (value > seen && !most.compare_exchange_weak(seen, value)) {
+    }
+}
+
 }  // namespace
 
 class EchoServer::Impl {
@@ -116,7 +152,8 @@ public:
 
 private:
     void work() noexcept;
-    void dispatch(const iocp::Dequeued& dequeued);
+    void work_batched();
+    void dispatch(const iocp::Completion& done);
     // Accepting.
     void post_accept(AcceptContext& accept);
     void on_accept(AcceptContext& accept, DWORD error);
@@ -128,7 +165,13 @@ private:
     void close_locked(PerSocketContext& session);
     void on_receive(PerSocketContext& session, IoType type, DWORD error, DWORD bytes);
     void on_send(PerSocketContext& session, DWORD error, DWORD bytes);
-    void echo_locked(PerSocketContext& session, std::span<const std::byte> data);
+    void receive_done_locked(PerSocketContext& session, IoType type, DWORD error, DWORD bytes);
+    void send_done_locked(PerSocketContext& session, DWORD error, DWORD bytes);
+    void settle_locked(PerSocketContext& session);
+    bool hand_to_port(PerSocketContext& session, PerIoContext& io, DWORD bytes);
+    void echo_locked(PerSocketContext& session, DWORD bytes);
+    void queue_copy_locked(PerSocketContext& session, std::span<const std::byte> data);
+    void recycle_locked(PerSocketContext& session, std::vector<std::byte>&& chunk);
     void free_session(PerSocketContext& session);
     void io_started() noexcept { ++io_in_flight_; }
     void io_ended();
@@ -165,6 +208,13 @@ private:
     std::atomic<std::uint64_t> failed_accepts_{0};
     std::atomic<std::uint64_t> read_pauses_{0};
     std::atomic<std::uint64_t> most_queued_{0};
+    std::atomic<std::uint64_t> largest_batch_{0};
+    std::atomic<std::uint64_t> gathered_sends_{0};
+    std::atomic<std::uint64_t> buffers_reused_{0};
+    std::atomic<std::uint64_t> skip_sessions_{0};
+    std::atomic<std::uint64_t> inline_completions_{0};
+    bool ifs_handles_ = false;  // --skip-on-success: the provider's handles allow it
+    std::atomic<bool> skip_failure_logged_{false};  // warn once, not once per session
 
     std::vector<std::thread> workers_;
     std::thread acceptor_;  // blocking accept mode only
@@ -179,6 +229,9 @@ EchoServer::Impl::Impl(const ServerOptions& options, iocp::Logger& log)
             "--accepts, --max-pending-bytes and the receive size must be "
             "at least 1");
     }
+    if (options.batch < 1 || options.batch > max_batch) {
+        throw std::invalid_argument("--batch must be 1 to " + std::to_string(max_batch));
+    }
     [[maybe_unused]] const FrameAssembler check{options.max_packet};  // throws when out of range
     // Init (4장): the listening socket...
     const sockaddr_in address = parse_address(options.bind, options.port);
@@ -188,6 +241,13 @@ EchoServer::Impl::Impl(const ServerOptions& options, iocp::Logger& log)
         "bind");
     iocp::check_wsa(listen(listener_.get(), SOMAXCONN), "listen");
     port_ = iocp::local_port(listener_.get());
+    if (options.skip_on_success) {
+        // Accepted sockets come from the listener's provider, so its answer is theirs.
+        ifs_handles_ = has_ifs_handles(listener_.get());
+        if (!ifs_handles_) {
+            log_.warn("--skip-on-success is off: the Winsock provider has no IFS handles");
+        }
+    }
     // ...the worker threads, waiting on the port...
     for (int i = 0; i < default_threads(options.threads); ++i) {
         workers_.emplace_back([this] { work(); });
@@ -322,18 +382,40 @@ void EchoServer::Impl::start_session(iocp::UniqueSocket socket) {
     }
     // The completion key is the session: every completion on this socket leads back to it.
     port_handle_.associate(session.socket.get(), reinterpret_cast<ULONG_PTR>(&session));
-    const std::lock_guard lock{mutex_};
-    if (stopping_) {
-        return;  // nothing posted yet: `owned` frees it
+    if (ifs_handles_) {
+        // --skip-on-success: from here a WSARecv or WSASend that completes at once queues no
+        // packet, and whoever called it must handle it (settle_locked). Set before any I/O.
+        if (SetFileCompletionNotificationModes(
+                reinterpret_cast<HANDLE>(session.socket.get()),
+                FILE_SKIP_COMPLETION_PORT_ON_SUCCESS | FILE_SKIP_SET_EVENT_ON_HANDLE)) {
+            session.skip_on_success = true;
+            ++skip_sessions_;
+        } else if (!skip_failure_logged_.exchange(true)) {
+            // This session goes on without it: every completion still comes as a packet.
+            log_.warn("SetFileCompletionNotificationModes failed (error ", GetLastError(),
+                      "): sessions run without --skip-on-success");
+        }
     }
-    sessions_.emplace(&session, std::move(owned));
-    ++alive_;
-    ++accepted_;
-    const std::lock_guard session_lock{session.mutex};
-    // The first receive, posted now: overlapped I/O is "request first, result later", and a
-    // session with nothing posted would never hear its client (4장: 초기 Recv걸기).
-    if (!post_receive_locked(session)) {
-        close_locked(session);  // nothing in flight: freed below by whoever sees it last
+    bool free_now = false;
+    {
+        const std::lock_guard lock{mutex_};
+        if (stopping_) {
+            return;  // nothing posted yet: `owned` frees it
+        }
+        sessions_.emplace(&session, std::move(owned));
+        ++alive_;
+        ++accepted_;
+        const std::lock_guard session_lock{session.mutex};
+        // The first receive, posted now: overlapped I/O is "request first, result later", and a
+        // session with nothing posted would never hear its client (4장: 초기 Recv걸기).
+        if (!post_receive_locked(session)) {
+            close_locked(session);
+        }
+        settle_locked(session);  // --skip-on-success: it may have completed at once
+        free_now = session.closing && session.outstanding == 0;
+    }
+    if (free_now) {
+        free_session(session);  // nothing in flight and no completion to come: freed here
     }
 }
 // [/snippet]
@@ -347,17 +429,33 @@ bool EchoServer::Impl::post_receive_locked(PerSocketContext& session) {
         // says only "data is here"; the real receive follows.
         session.receive.wsabuf = WSABUF{0, nullptr};
     } else {
+        if (options_.reuse_buffers && session.receive_buffer.capacity() < options_.receive_size &&
+            !session.free_buffers.empty()) {
+            // The last one moved into the send queue: take a recycled buffer, not a new one.
+            session.receive_buffer = std::move(session.free_buffers.back());
+            session.free_buffers.pop_back();
+            ++buffers_reused_;
+        }
         session.receive_buffer.resize(options_.receive_size);
         session.receive.wsabuf.buf = reinterpret_cast<char*>(session.receive_buffer.data());
         session.receive.wsabuf.len = static_cast<ULONG>(session.receive_buffer.size());
     }
     DWORD flags = 0;
+    DWORD bytes = 0;  // read only for a receive done at once in skip mode
     ++session.outstanding;
     io_started();
     session.receiving = true;
-    if (WSARecv(session.socket.get(), &session.receive.wsabuf, 1, nullptr, &flags,
-                &session.receive.overlapped, nullptr) == SOCKET_ERROR &&
-        WSAGetLastError() != WSA_IO_PENDING) {
+    // From this call until its completion is handled, `receive` and its buffer are the
+    // kernel's.
+    const int result = WSARecv(session.socket.get(), &session.receive.wsabuf, 1,
+                               session.skip_on_success ? &bytes : nullptr, &flags,
+                               &session.receive.overlapped, nullptr);
+    if (result == 0 && session.skip_on_success) {
+        // Done at once, and skip mode queues no packet for it: settle_locked() handles it.
+        session.receive_now = bytes;
+        return true;
+    }
+    if (result == SOCKET_ERROR && WSAGetLastError() != WSA_IO_PENDING) {
         // Failed at once: no completion will come, so undo the counts here (and only here).
         --session.outstanding;
         io_ended();
@@ -368,18 +466,39 @@ bool EchoServer::Impl::post_receive_locked(PerSocketContext& session) {
 }
 
 bool EchoServer::Impl::post_send_locked(PerSocketContext& session) {
-    std::vector<std::byte>& front = session.queue.front();
     session.send.overlapped = WSAOVERLAPPED{};  // reused: its previous send completed
-    session.send.wsabuf.buf = reinterpret_cast<char*>(front.data() + session.sent_of_front);
-    session.send.wsabuf.len = static_cast<ULONG>(front.size() - session.sent_of_front);
+    // One buffer per chunk, the first starting where a partial send stopped: the front chunk
+    // alone, or with --gather-sends up to 64 of them.
+    WSABUF* const buffers =
+        options_.gather_sends ? session.send_buffers.data() : &session.send.wsabuf;
+    const std::size_t limit = options_.gather_sends ? max_gather : 1;
+    DWORD count = 0;
+    std::size_t offset = session.sent_of_front;
+    for (auto chunk = session.queue.begin(); chunk != session.queue.end() && count < limit;
+         ++chunk, ++count) {
+        buffers[count].buf = reinterpret_cast<char*>(chunk->data() + offset);
+        buffers[count].len = static_cast<ULONG>(chunk->size() - offset);
+        offset = 0;
+    }
+    if (count > 1) {
+        ++gathered_sends_;
+    }
+    DWORD bytes = 0;  // read only for a send done at once in skip mode
     ++session.outstanding;
     io_started();
     session.sending = true;
-    // The queue's front chunk is the send's buffer: it stays in the deque, unmoved (a deque
-    // never moves its elements' heap buffers), until this send's completion is dequeued.
-    if (WSASend(session.socket.get(), &session.send.wsabuf, 1, nullptr, 0, &session.send.overlapped,
-                nullptr) == SOCKET_ERROR &&
-        WSAGetLastError() != WSA_IO_PENDING) {
+    // The chunks named are the send's buffers: they stay in the deque, unmoved (a deque never
+    // moves its elements' heap buffers, and a chunk only grows within its capacity), until
+    // this send's completion is handled.
+    const int result =
+        WSASend(session.socket.get(), buffers, count, session.skip_on_success ? &bytes : nullptr, 0,
+                &session.send.overlapped, nullptr);
+    if (result == 0 && session.skip_on_success) {
+        // Done at once, and skip mode queues no packet for it: settle_locked() handles it.
+        session.send_now = bytes;
+        return true;
+    }
+    if (result == SOCKET_ERROR && WSAGetLastError() != WSA_IO_PENDING) {
         --session.outstanding;
         io_ended();
         session.sending = false;
@@ -407,29 +526,79 @@ void EchoServer::Impl::close_locked(PerSocketContext& session) {
 }
 // [/snippet]
 
-void EchoServer::Impl::echo_locked(PerSocketContext& session, std::span<const std::byte> data) {
+// Queues the `bytes` the receive buffer holds (stream), or the whole frames they complete.
+void EchoServer::Impl::echo_locked(PerSocketContext& session, DWORD bytes) {
+    const std::span<const std::byte> data{session.receive_buffer.data(), bytes};
     FrameError error = FrameError::none;
     if (!session.frames) {
-        session.queue.emplace_back(data.begin(), data.end());
+        if (options_.reuse_buffers && 4 * std::size_t{bytes} >= session.receive_buffer.size()) {
+            // At least a quarter full: the buffer itself joins the queue, no copy and no new
+            // vector (post_receive_locked takes a recycled one for the next receive). Never
+            // less full, so the queue's memory stays within a few times its bytes.
+            session.receive_buffer.resize(bytes);
+            session.queue.push_back(std::move(session.receive_buffer));
+            session.receive_buffer = {};
+            ++buffers_reused_;
+        } else {
+            queue_copy_locked(session, data);
+        }
         session.queued_bytes += data.size();
     } else {
         std::vector<std::span<const std::byte>> whole;
         error = session.frames->feed(data, whole);
         for (const std::span<const std::byte> frame : whole) {
-            session.queue.emplace_back(frame.begin(), frame.end());  // echoed whole, in order
+            queue_copy_locked(session, frame);  // echoed whole, in order
             session.queued_bytes += frame.size();
             ++frames_;
         }
     }
-    std::uint64_t most = most_queued_.load();
-    while (session.queued_bytes > most &&
-           !most_queued_.compare_exchange_weak(most, session.queued_bytes)) {
-    }
+    raise_to(most_queued_, session.queued_bytes);
     if (error != FrameError::none) {
         ++bad_frames_;
         log_.warn("closing a session: ", describe(error), " (size ", session.frames->bad_size(),
                   ")");
         close_locked(session);
+    }
+}
+
+// Copies echo into the queue: a chunk of its own, or with --reuse-buffers the end of the last
+// chunk (when it has room) or a recycled chunk.
+void EchoServer::Impl::queue_copy_locked(PerSocketContext& session,
+                                         std::span<const std::byte> data) {
+    if (!options_.reuse_buffers) {
+        session.queue.emplace_back(data.begin(), data.end());
+        return;
+    }
+    if (!session.queue.empty()) {
+        std::vector<std::byte>& back = session.queue.back();
+        if (back.capacity() - back.size() >= data.size()) {
+            // Within its capacity the vector does not reallocate, so bytes an in-flight send
+            // points into stay put. A send names the last chunk only as its last buffer, so the
+            // added bytes are simply not part of it: send_done_locked's count stays right.
+            back.insert(back.end(), data.begin(), data.end());
+            ++buffers_reused_;
+            return;
+        }
+    }
+    std::vector<std::byte> chunk;
+    if (!session.free_buffers.empty()) {
+        chunk = std::move(session.free_buffers.back());
+        session.free_buffers.pop_back();
+        ++buffers_reused_;
+    } else {
+        chunk.reserve(std::max(options_.receive_size, data.size()));  // can serve a receive later
+    }
+    chunk.assign(data.begin(), data.end());
+    session.queue.push_back(std::move(chunk));
+}
+
+// A chunk whose bytes have all been sent: kept for reuse (at most max_free_buffers, each big
+// enough for a receive), or freed. Not cleared: whoever takes it overwrites it, and a receive
+// that resizes it zero-fills only what it lacks.
+void EchoServer::Impl::recycle_locked(PerSocketContext& session, std::vector<std::byte>&& chunk) {
+    if (options_.reuse_buffers && session.free_buffers.size() < max_free_buffers &&
+        chunk.capacity() >= options_.receive_size) {
+        session.free_buffers.push_back(std::move(chunk));
     }
 }
 
@@ -439,49 +608,55 @@ void EchoServer::Impl::on_receive(PerSocketContext& session, IoType type, DWORD 
     bool free_now = false;
     {
         const std::lock_guard lock{session.mutex};
-        --session.outstanding;  // this receive is over
-        session.receiving = false;
-        bytes_received_ += bytes;
-        if (error != ERROR_SUCCESS || session.closing) {
-            close_locked(session);  // failed (reset, cancelled): the session ends
-        } else if (type == IoType::zero_byte_receive) {
-            // Data (or the peer's FIN) is here: the real receive now completes at once.
-            session.data_waiting = true;
-            if (!post_receive_locked(session)) {
-                close_locked(session);
-            }
-        } else if (bytes == 0) {
-            // 0 bytes on a receive that had room: the peer closed its side. Finish the echo.
-            session.peer_done = true;
-            if (!session.sending) {
-                close_locked(session);
-            }
-        } else {
-            ++receives_;
-            echo_locked(session, std::span{session.receive_buffer.data(), bytes});
-            if (options_.zero_byte_recv) {
-                session.data_waiting = false;
-                session.receive_buffer = {};  // idle again: hold no buffer
-            }
-            if (!session.closing && !session.sending && !session.queue.empty() &&
-                !post_send_locked(session)) {
-                close_locked(session);
-            }
-            if (!session.closing) {
-                if (session.queued_bytes >= options_.max_pending_bytes) {
-                    // The client sends faster than it reads our echo: stop reading until the
-                    // queue drains, so a client that never reads costs at most this much.
-                    session.reading_paused = true;
-                    ++read_pauses_;
-                } else if (!post_receive_locked(session)) {
-                    close_locked(session);
-                }
-            }
-        }
+        receive_done_locked(session, type, error, bytes);
+        settle_locked(session);  // --skip-on-success: what completed at once meanwhile
         free_now = session.closing && session.outstanding == 0;
     }
     if (free_now) {
         free_session(session);
+    }
+}
+
+void EchoServer::Impl::receive_done_locked(PerSocketContext& session, IoType type, DWORD error,
+                                           DWORD bytes) {
+    --session.outstanding;  // this receive is over
+    session.receiving = false;
+    bytes_received_ += bytes;
+    if (error != ERROR_SUCCESS || session.closing) {
+        close_locked(session);  // failed (reset, cancelled): the session ends
+    } else if (type == IoType::zero_byte_receive) {
+        // Data (or the peer's FIN) is here: the real receive now completes at once.
+        session.data_waiting = true;
+        if (!post_receive_locked(session)) {
+            close_locked(session);
+        }
+    } else if (bytes == 0) {
+        // 0 bytes on a receive that had room: the peer closed its side. Finish the echo.
+        session.peer_done = true;
+        if (!session.sending) {
+            close_locked(session);
+        }
+    } else {
+        ++receives_;
+        echo_locked(session, bytes);
+        if (options_.zero_byte_recv) {
+            session.data_waiting = false;
+            session.receive_buffer = {};  // idle again: hold no buffer
+        }
+        if (!session.closing && !session.sending && !session.queue.empty() &&
+            !post_send_locked(session)) {
+            close_locked(session);
+        }
+        if (!session.closing) {
+            if (session.queued_bytes >= options_.max_pending_bytes) {
+                // The client sends faster than it reads our echo: stop reading until the
+                // queue drains, so a client that never reads costs at most this much.
+                session.reading_paused = true;
+                ++read_pauses_;
+            } else if (!post_receive_locked(session)) {
+                close_locked(session);
+            }
+        }
     }
 }
 // [/snippet]
@@ -490,40 +665,87 @@ void EchoServer::Impl::on_send(PerSocketContext& session, DWORD error, DWORD byt
     bool free_now = false;
     {
         const std::lock_guard lock{session.mutex};
-        --session.outstanding;  // this send is over: its chunk may be dropped now
-        session.sending = false;
-        bytes_sent_ += bytes;
-        if (error != ERROR_SUCCESS || session.closing) {
-            close_locked(session);
-        } else {
-            // A partial send continues where it stopped; whole chunks leave the queue.
-            session.sent_of_front += bytes;
-            while (!session.queue.empty() &&
-                   session.sent_of_front >= session.queue.front().size()) {
-                session.sent_of_front -= session.queue.front().size();
-                session.queued_bytes -= session.queue.front().size();
-                session.queue.pop_front();
-            }
-            if (!session.queue.empty()) {
-                if (!post_send_locked(session)) {
-                    close_locked(session);
-                }
-            } else if (session.peer_done) {
-                close_locked(session);  // everything the peer sent has been echoed
-            }
-            if (!session.closing && session.reading_paused &&
-                session.queued_bytes <= options_.max_pending_bytes / 2) {
-                session.reading_paused = false;
-                if (!post_receive_locked(session)) {
-                    close_locked(session);
-                }
-            }
-        }
+        send_done_locked(session, error, bytes);
+        settle_locked(session);  // --skip-on-success: what completed at once meanwhile
         free_now = session.closing && session.outstanding == 0;
     }
     if (free_now) {
         free_session(session);
     }
+}
+
+void EchoServer::Impl::send_done_locked(PerSocketContext& session, DWORD error, DWORD bytes) {
+    --session.outstanding;  // this send is over: its chunks may be dropped now
+    session.sending = false;
+    bytes_sent_ += bytes;
+    if (error != ERROR_SUCCESS || session.closing) {
+        close_locked(session);
+    } else {
+        // A partial send continues where it stopped; whole chunks leave the queue.
+        session.sent_of_front += bytes;
+        while (!session.queue.empty() && session.sent_of_front >= session.queue.front().size()) {
+            session.sent_of_front -= session.queue.front().size();
+            session.queued_bytes -= session.queue.front().size();
+            recycle_locked(session, std::move(session.queue.front()));
+            session.queue.pop_front();
+        }
+        if (options_.zero_byte_recv && session.queue.empty()) {
+            session.free_buffers = {};  // idle again: zero-byte mode holds no buffer
+        }
+        if (!session.queue.empty()) {
+            if (!post_send_locked(session)) {
+                close_locked(session);
+            }
+        } else if (session.peer_done) {
+            close_locked(session);  // everything the peer sent has been echoed
+        }
+        if (!session.closing && session.reading_paused &&
+            session.queued_bytes <= options_.max_pending_bytes / 2) {
+            session.reading_paused = false;
+            if (!post_receive_locked(session)) {
+                close_locked(session);
+            }
+        }
+    }
+}
+
+// --skip-on-success: a receive or send that completed at once queued no packet, so the thread
+// that posted it handles it here, as a worker handles a dequeued one; handling it may post
+// more I/O that completes at once, hence the loop. Bounded: after inline_limit in a row the
+// rest go to the port as packets, so a client that always has data waiting cannot keep this
+// worker from every other session.
+void EchoServer::Impl::settle_locked(PerSocketContext& session) {
+    int handled = 0;
+    while (session.receive_now || session.send_now) {
+        const bool send = session.send_now.has_value();
+        std::optional<DWORD>& now = send ? session.send_now : session.receive_now;
+        const DWORD bytes = *now;
+        now.reset();
+        ++inline_completions_;
+        if (handled >= inline_limit &&
+            hand_to_port(session, send ? session.send : session.receive, bytes)) {
+            continue;  // still in flight (counted) until a worker dequeues it
+        }
+        ++handled;
+        if (send) {
+            send_done_locked(session, ERROR_SUCCESS, bytes);
+        } else {
+            receive_done_locked(session, session.receive.type, ERROR_SUCCESS, bytes);
+        }
+        io_ended();  // as dispatch() does after the handler
+    }
+}
+
+// Queues a packet for an I/O that completed at once, with the request's own OVERLAPPED: a
+// worker dispatches it like the kernel's, and the context stays the port's until then.
+bool EchoServer::Impl::hand_to_port(PerSocketContext& session, PerIoContext& io, DWORD bytes) {
+    if (PostQueuedCompletionStatus(port_handle_.native_handle(), bytes,
+                                   reinterpret_cast<ULONG_PTR>(&session), &io.overlapped)) {
+        return true;
+    }
+    // Handling it here instead is still right, only less fair to other sessions.
+    log_.warn("PostQueuedCompletionStatus failed (error ", GetLastError(), ")");
+    return false;
 }
 
 void EchoServer::Impl::free_session(PerSocketContext& session) {
@@ -549,6 +771,10 @@ void EchoServer::Impl::free_session(PerSocketContext& session) {
 // [snippet:worker]
 void EchoServer::Impl::work() noexcept {
     try {
+        if (options_.batch > 1) {
+            work_batched();  // --batch: the same loop with GetQueuedCompletionStatusEx
+            return;
+        }
         for (;;) {
             const iocp::Dequeued dequeued = port_handle_.get(worker_wait_ms);
             if (dequeued.outcome == iocp::DequeueOutcome::no_packet) {
@@ -563,7 +789,7 @@ void EchoServer::Impl::work() noexcept {
                 }
                 continue;  // no other packet is posted without an OVERLAPPED
             }
-            dispatch(dequeued);
+            dispatch(dequeued.completion);
         }
     } catch (...) {
         const std::lock_guard lock{mutex_};
@@ -573,11 +799,9 @@ void EchoServer::Impl::work() noexcept {
     }
 }
 
-void EchoServer::Impl::dispatch(const iocp::Dequeued& dequeued) {
-    const iocp::Completion& done = dequeued.completion;
-    // failed_io: the I/O failed, and `error` says why; the context is still ours to handle.
-    const DWORD error =
-        dequeued.outcome == iocp::DequeueOutcome::failed_io ? done.error : ERROR_SUCCESS;
+void EchoServer::Impl::dispatch(const iocp::Completion& done) {
+    // ERROR_SUCCESS, or why the I/O failed (failed_io); the context is ours to handle either way.
+    const DWORD error = done.error;
     PerIoContext& io = *reinterpret_cast<PerIoContext*>(done.overlapped);
     switch (io.type) {
         case IoType::accept:
@@ -595,6 +819,35 @@ void EchoServer::Impl::dispatch(const iocp::Dequeued& dequeued) {
 }
 // [/snippet]
 
+void EchoServer::Impl::work_batched() {
+    std::vector<OVERLAPPED_ENTRY> entries(static_cast<std::size_t>(options_.batch));
+    for (;;) {
+        const std::span<OVERLAPPED_ENTRY> taken = port_handle_.get_many(entries, worker_wait_ms);
+        raise_to(largest_batch_, taken.size());  // empty on a timeout: wait again
+        int sentinels = 0;
+        for (const OVERLAPPED_ENTRY& entry : taken) {
+            // A failed I/O shows only in the entry's status (Internal): to_completion() turns it
+            // into done.error, as GetQueuedCompletionStatus's FALSE and GetLastError() would.
+            const iocp::Completion done = iocp::to_completion(entry);
+            if (done.overlapped == nullptr) {
+                sentinels += done.key == stop_key ? 1 : 0;  // nothing else is posted without one
+                continue;
+            }
+            // Even after a sentinel: each real completion is an I/O stop() counts, and its
+            // context is ours again. Leaving it unhandled would leave io_in_flight above 0.
+            dispatch(done);
+        }
+        if (sentinels > 0) {
+            // stop() posted one per worker and this one took `sentinels`: give back all but
+            // its own, so that every other worker still gets one, then leave.
+            for (int extra = 1; extra < sentinels; ++extra) {
+                port_handle_.post(0, stop_key);
+            }
+            return;
+        }
+    }
+}
+
 ServerCounters EchoServer::Impl::counters() const {
     ServerCounters counters;
     counters.accepted = accepted_.load();
@@ -609,6 +862,11 @@ ServerCounters EchoServer::Impl::counters() const {
     counters.failed_accepts = failed_accepts_.load();
     counters.read_pauses = read_pauses_.load();
     counters.most_queued = most_queued_.load();
+    counters.largest_batch = largest_batch_.load();
+    counters.gathered_sends = gathered_sends_.load();
+    counters.buffers_reused = buffers_reused_.load();
+    counters.skip_sessions = skip_sessions_.load();
+    counters.inline_completions = inline_completions_.load();
     return counters;
 }
 

@@ -8,6 +8,27 @@
 // ordered send queue; a partial send continues where it stopped; a full queue pauses reading.
 // Stopping cancels every I/O, waits until each has completed, then sends one sentinel per
 // worker and joins them.
+//
+// Four performance options (issue #7; docs/performance.md has their measured effects). Only
+// skip_on_success is on by default: the benchmark found it the one clear gain.
+//   batch            a worker takes up to `batch` completions per call with
+//                    GetQueuedCompletionStatusEx instead of one with GetQueuedCompletionStatus:
+//                    fewer calls into the kernel (Wine: fewer wineserver round trips) when busy.
+//   gather_sends     one WSASend carries up to 64 queued chunks (one WSABUF each) instead of the
+//                    front chunk alone: fewer sends when echo piles up (pipelined clients).
+//   reuse_buffers    no heap allocation per receive: a full receive buffer moves into the send
+//                    queue as it is, small receives and frames are appended to the queue's last
+//                    chunk or copied into a recycled one, and sent chunks return to a per-session
+//                    free list (at most 4). The queue still holds at most max_pending_bytes of
+//                    echo; its memory is at most 4x that plus one chunk (a chunk is moved only
+//                    when at least a quarter full). With zero_byte_recv an idle session still
+//                    holds no buffer: the free list is emptied whenever its queue drains.
+//   skip_on_success  FILE_SKIP_COMPLETION_PORT_ON_SUCCESS on each accepted socket (only when the
+//                    Winsock provider hands out IFS handles, as libuv and asio check): a WSARecv
+//                    or WSASend that completes at once queues no packet, and the worker that
+//                    called it handles the result on the spot (bounded: after 16 in a row the
+//                    next is posted to the port as a packet, so one busy session cannot keep a
+//                    worker). Fewer packets, fewer wakeups.
 #pragma once
 #include "frame.h"
 
@@ -34,6 +55,11 @@ struct ServerOptions {
     std::size_t max_packet = max_frame_size;      // packet mode: the largest frame
     std::size_t max_pending_bytes = 1024 * 1024;  // per session: echo not yet sent
     std::size_t receive_size = 16 * 1024;         // bytes per receive
+    // Performance options (see above); the defaults are the fastest safe combination measured.
+    int batch = 1;                 // completions per dequeue, 1..1024 (>1: ...StatusEx)
+    bool gather_sends = false;     // one WSASend for up to 64 queued chunks
+    bool reuse_buffers = false;    // move and recycle buffers instead of allocating per receive
+    bool skip_on_success = true;  // FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: inline completions
 };
 
 // What the server has done; the counters that must come back to zero are marked.
@@ -50,6 +76,12 @@ struct ServerCounters {
     std::uint64_t failed_accepts = 0;  // AcceptEx completions that failed (not connections)
     std::uint64_t read_pauses = 0;     // times a full send queue paused a session's reading
     std::uint64_t most_queued = 0;     // the most echo bytes one session ever held unsent
+    // What the performance options did (each stays 0 while its option is off).
+    std::uint64_t largest_batch = 0;       // the most completions one dequeue returned
+    std::uint64_t gathered_sends = 0;      // sends that carried more than one chunk
+    std::uint64_t buffers_reused = 0;      // receives and echo chunks served without allocating
+    std::uint64_t skip_sessions = 0;       // sessions whose socket got skip-on-success
+    std::uint64_t inline_completions = 0;  // I/O that completed at once and queued no packet
 };
 
 class EchoServer {

@@ -56,9 +56,9 @@ struct ServerOptions {
     std::size_t max_pending_bytes = 1024 * 1024;  // per session: echo not yet sent
     std::size_t receive_size = 16 * 1024;         // bytes per receive
     // Performance options (see above); the defaults are the fastest safe combination measured.
-    int batch = 1;                 // completions per dequeue, 1..1024 (>1: ...StatusEx)
-    bool gather_sends = false;     // one WSASend for up to 64 queued chunks
-    bool reuse_buffers = false;    // move and recycle buffers instead of allocating per receive
+    int batch = 1;                // completions per dequeue, 1..1024 (>1: ...StatusEx)
+    bool gather_sends = false;    // one WSASend for up to 64 queued chunks
+    bool reuse_buffers = false;   // move and recycle buffers instead of allocating per receive
     bool skip_on_success = true;  // FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: inline completions
 };
 

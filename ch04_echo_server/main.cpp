@@ -55,7 +55,9 @@ void print_counters(std::ostream& out, const ch04::ServerCounters& c) {
         << c.sessions_alive << " alive, " << c.io_in_flight << " I/O in flight\n"
         << "        " << c.bytes_received << " bytes received, " << c.bytes_sent
         << " bytes echoed, " << c.frames << " frames, " << c.bad_frames << " bad frames, "
-        << c.failed_accepts << " failed accepts, " << c.read_pauses << " read pauses\n";
+        << c.failed_accepts << " failed accepts, " << c.read_pauses << " read pauses\n"
+        << "        " << c.refused << " refused (--max-sessions), " << c.idle_closed
+        << " closed idle (--idle-timeout)\n";
 }
 
 // What the performance options did (server.h): each figure stays 0 while its option is off.
@@ -188,6 +190,19 @@ int main(int argc, char** argv) {
                      "Per session: unsent echo before reading pauses")
         ->check(CLI::Range(1, 1 << 30))
         ->capture_default_str();
+    server
+        ->add_option("--max-sessions", options.max_sessions,
+                     "Close a new connection at once while this many are alive (0: no limit)")
+        ->capture_default_str();
+    server
+        ->add_option_function<double>(
+            "--idle-timeout",
+            [&options](double seconds) {
+                options.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::duration<double>(seconds));
+            },
+            "Close a session that sends nothing for this many seconds (0: never)")
+        ->check(CLI::Range(0.0, 86'400.0));
     // The performance options of issue #7 (server.h says what each does and costs).
     server
         ->add_option("--batch", options.batch,

@@ -83,7 +83,8 @@ struct PerSocketContext {
     bool data_waiting = false;    // zero-byte mode: the zero-byte receive said data is here
     bool peer_done = false;       // the peer closed its side: finish the echo, then close
     bool closing = false;
-    std::optional<FrameAssembler> frames;  // packet mode
+    std::optional<FrameAssembler> frames;              // packet mode
+    std::chrono::steady_clock::time_point last_heard;  // --idle-timeout: its last data
 };
 // [/snippet]
 
@@ -173,6 +174,7 @@ private:
     void queue_copy_locked(PerSocketContext& session, std::span<const std::byte> data);
     void recycle_locked(PerSocketContext& session, std::vector<std::byte>&& chunk);
     void free_session(PerSocketContext& session);
+    void reap_idle() noexcept;
     void io_started() noexcept { ++io_in_flight_; }
     void io_ended();
 
@@ -213,11 +215,17 @@ private:
     std::atomic<std::uint64_t> buffers_reused_{0};
     std::atomic<std::uint64_t> skip_sessions_{0};
     std::atomic<std::uint64_t> inline_completions_{0};
+    std::atomic<std::uint64_t> refused_{0};
+    std::atomic<std::uint64_t> idle_closed_{0};
     bool ifs_handles_ = false;  // --skip-on-success: the provider's handles allow it
     std::atomic<bool> skip_failure_logged_{false};  // warn once, not once per session
 
     std::vector<std::thread> workers_;
     std::thread acceptor_;  // blocking accept mode only
+    // --idle-timeout: a thread that closes silent sessions, woken early by stop().
+    std::mutex reaper_mutex_;
+    std::condition_variable reaper_wake_;
+    std::thread reaper_;
 };
 
 EchoServer::Impl::Impl(const ServerOptions& options, iocp::Logger& log)
@@ -254,6 +262,9 @@ EchoServer::Impl::Impl(const ServerOptions& options, iocp::Logger& log)
     }
     // ...and the accepting. From here a failure must stop the workers before it leaves.
     try {
+        if (options.idle_timeout > std::chrono::milliseconds::zero()) {
+            reaper_ = std::thread([this] { reap_idle(); });
+        }
         if (options.accept == AcceptMode::blocking) {
             acceptor_ = std::thread([this] { accept_blocking(); });
             return;
@@ -402,10 +413,18 @@ void EchoServer::Impl::start_session(iocp::UniqueSocket socket) {
         if (stopping_) {
             return;  // nothing posted yet: `owned` frees it
         }
+        if (options_.max_sessions != 0 && alive_ >= options_.max_sessions) {
+            // --max-sessions: this connection is one too many. Nothing is posted on it, so
+            // `owned` frees it as this returns and the client sees its connection closed.
+            ++refused_;
+            log_.debug("closing a new connection: ", options_.max_sessions, " sessions alive");
+            return;
+        }
         sessions_.emplace(&session, std::move(owned));
         ++alive_;
         ++accepted_;
         const std::lock_guard session_lock{session.mutex};
+        session.last_heard = std::chrono::steady_clock::now();
         // The first receive, posted now: overlapped I/O is "request first, result later", and a
         // session with nothing posted would never hear its client (4장: 초기 Recv걸기).
         if (!post_receive_locked(session)) {
@@ -625,6 +644,7 @@ void EchoServer::Impl::receive_done_locked(PerSocketContext& session, IoType typ
     if (error != ERROR_SUCCESS || session.closing) {
         close_locked(session);  // failed (reset, cancelled): the session ends
     } else if (type == IoType::zero_byte_receive) {
+        session.last_heard = std::chrono::steady_clock::now();
         // Data (or the peer's FIN) is here: the real receive now completes at once.
         session.data_waiting = true;
         if (!post_receive_locked(session)) {
@@ -638,6 +658,7 @@ void EchoServer::Impl::receive_done_locked(PerSocketContext& session, IoType typ
         }
     } else {
         ++receives_;
+        session.last_heard = std::chrono::steady_clock::now();
         echo_locked(session, bytes);
         if (options_.zero_byte_recv) {
             session.data_waiting = false;
@@ -768,6 +789,37 @@ void EchoServer::Impl::free_session(PerSocketContext& session) {
     // [/snippet]
 }
 
+// --idle-timeout: every quarter of the timeout (at most a second), close the sessions that have
+// sent nothing for the whole timeout. A session whose reading is paused is not idle: it is
+// waiting for its client to read. Closing cancels the session's I/O, and its last completion
+// frees it, as for any other close.
+void EchoServer::Impl::reap_idle() noexcept {
+    const auto timeout = options_.idle_timeout;
+    const auto period = std::min<std::chrono::milliseconds>(
+        timeout / 4 + std::chrono::milliseconds{1}, std::chrono::seconds{1});
+    std::unique_lock wake_lock{reaper_mutex_};
+    while (!reaper_wake_.wait_for(wake_lock, period, [this] { return stopping_.load(); })) {
+        try {
+            const auto now = std::chrono::steady_clock::now();
+            const std::lock_guard lock{mutex_};
+            for (const auto& entry : sessions_) {
+                PerSocketContext& session = *entry.second;
+                const std::lock_guard session_lock{session.mutex};
+                if (session.closing || session.reading_paused || session.outstanding == 0 ||
+                    now - session.last_heard < timeout) {
+                    continue;  // (with nothing in flight, no completion would come to free it)
+                }
+                ++idle_closed_;
+                log_.info("closing a session silent for ", timeout.count(), " ms (--idle-timeout)");
+                // It has I/O in flight (a receive: it is not paused), whose completion frees it.
+                close_locked(session);
+            }
+        } catch (const std::exception& e) {
+            log_.error("--idle-timeout: ", e.what());
+        }
+    }
+}
+
 // [snippet:worker]
 void EchoServer::Impl::work() noexcept {
     try {
@@ -867,6 +919,8 @@ ServerCounters EchoServer::Impl::counters() const {
     counters.buffers_reused = buffers_reused_.load();
     counters.skip_sessions = skip_sessions_.load();
     counters.inline_completions = inline_completions_.load();
+    counters.refused = refused_.load();
+    counters.idle_closed = idle_closed_.load();
     return counters;
 }
 
@@ -877,6 +931,13 @@ ServerCounters EchoServer::Impl::stop() {
     }
     stopped_ = true;
     stopping_ = true;
+    {
+        const std::lock_guard lock{reaper_mutex_};
+        reaper_wake_.notify_all();  // --idle-timeout's thread: leave now
+    }
+    if (reaper_.joinable()) {
+        reaper_.join();
+    }
     // 1. Stop accepting. Closing the listener cancels the posted AcceptEx calls; each still
     //    completes (aborted) and its worker closes the socket it had made.
     if (acceptor_.joinable()) {

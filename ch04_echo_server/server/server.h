@@ -55,6 +55,9 @@ struct ServerOptions {
     std::size_t max_packet = max_frame_size;      // packet mode: the largest frame
     std::size_t max_pending_bytes = 1024 * 1024;  // per session: echo not yet sent
     std::size_t receive_size = 16 * 1024;         // bytes per receive
+    // Limits against clients that would hold the server's resources (docs/reliability.md).
+    std::size_t max_sessions = 0;  // a connection beyond this many is closed at once; 0: none
+    std::chrono::milliseconds idle_timeout{0};  // close a session silent this long; 0: never
     // Performance options (see above); the defaults are the fastest safe combination measured.
     int batch = 1;                // completions per dequeue, 1..1024 (>1: ...StatusEx)
     bool gather_sends = false;    // one WSASend for up to 64 queued chunks
@@ -82,6 +85,9 @@ struct ServerCounters {
     std::uint64_t buffers_reused = 0;      // receives and echo chunks served without allocating
     std::uint64_t skip_sessions = 0;       // sessions whose socket got skip-on-success
     std::uint64_t inline_completions = 0;  // I/O that completed at once and queued no packet
+    // What the limits did.
+    std::uint64_t refused = 0;      // connections closed at once: --max-sessions were alive
+    std::uint64_t idle_closed = 0;  // sessions closed by --idle-timeout
 };
 
 class EchoServer {

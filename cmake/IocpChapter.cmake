@@ -2,7 +2,7 @@
 #
 #   iocp_add_chapter_program(NAME ch01_overlapped SOURCES main.cpp [LIBRARIES ...])
 #   iocp_add_chapter_tests(PREFIX ch01 NAME ch01_tests SOURCES a_test.cpp [LIBRARIES ...]
-#                          [LABELS ...])
+#                          [LABELS ...] [TIMEOUT seconds, default 120])
 #   iocp_add_cli_test(NAME ch01.help PROGRAM ch01_overlapped ARGS --help
 #                     EXIT 0|nonzero OUTPUT "regex" [TIMEOUT seconds, default 100] [LABELS ...])
 #
@@ -22,7 +22,10 @@ endfunction()
 # [/snippet]
 
 function(iocp_add_chapter_tests)
-    cmake_parse_arguments(PARSE_ARGV 0 arg "" "PREFIX;NAME" "SOURCES;LIBRARIES;LABELS")
+    cmake_parse_arguments(PARSE_ARGV 0 arg "" "PREFIX;NAME;TIMEOUT" "SOURCES;LIBRARIES;LABELS")
+    if(NOT arg_TIMEOUT)
+        set(arg_TIMEOUT 120)
+    endif()
     add_executable(${arg_NAME} ${arg_SOURCES})
     target_link_libraries(${arg_NAME} PRIVATE iocp::testing iocp::platform iocp::warnings
                                               ${arg_LIBRARIES})
@@ -40,7 +43,8 @@ function(iocp_add_chapter_tests)
         NO_PRETTY_VALUES
         DISCOVERY_MODE PRE_TEST
         DISCOVERY_TIMEOUT 120
-        PROPERTIES LABELS "${arg_PREFIX};${arg_LABELS}" TIMEOUT 120 ENVIRONMENT "${environment}")
+        PROPERTIES LABELS "${arg_PREFIX};${arg_LABELS}" TIMEOUT ${arg_TIMEOUT}
+                   ENVIRONMENT "${environment}")
 endfunction()
 
 function(iocp_add_cli_test)

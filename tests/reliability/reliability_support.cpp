@@ -1,0 +1,452 @@
+// tests/reliability/reliability_support.cpp: the reliability tests' server, clients and bounded
+// waits (see the header). Every Winsock call's result is checked; every wait has a deadline
+// and a count.
+#include "reliability_support.h"
+
+#include "message.h"  // chapter 4's pattern bytes
+
+#include "iocp/error.h"
+#include "iocp/loopback.h"
+
+#include <winternl.h>
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+namespace reliability {
+
+TestServer::TestServer(ch04::ServerOptions options, iocp::LogLevel level)
+    : options_(on_port_0(std::move(options))), log_(sink_, level), server_(options_, log_) {}
+
+ch04::ServerOptions TestServer::on_port_0(ch04::ServerOptions options) {
+    options.port = 0;  // the system picks; port() reads it back
+    if (options.threads == 0) {
+        options.threads = 2;
+    }
+    return options;
+}
+
+bool poll_until(const std::function<bool()>& condition, Clock::duration limit,
+                std::uint64_t max_polls) {
+    const Clock::time_point deadline = Clock::now() + limit;
+    for (std::uint64_t poll = 0; poll < max_polls; ++poll) {
+        if (condition()) {
+            return true;
+        }
+        if (Clock::now() >= deadline) {
+            break;
+        }
+        std::this_thread::yield();  // the server's threads need the processor more than we do
+    }
+    return condition();
+}
+
+testing::AssertionResult wait_for_counters(
+    const TestServer& server, const std::function<bool(const ch04::ServerCounters&)>& condition,
+    const std::string& what, Clock::duration limit) {
+    ch04::ServerCounters last;
+    if (poll_until(
+            [&] {
+                last = server.counters();
+                return condition(last);
+            },
+            limit)) {
+        return testing::AssertionSuccess();
+    }
+    return testing::AssertionFailure()
+           << "waited " << std::chrono::duration_cast<std::chrono::milliseconds>(limit).count()
+           << " ms for " << what << "; counters: " << describe(last);
+}
+
+testing::AssertionResult wait_for_sessions(const TestServer& server, std::uint64_t sessions,
+                                           Clock::duration limit) {
+    // At rest the only I/O in flight is the AcceptEx calls kept posted (none in blocking mode);
+    // with sessions alive, each has its receive (and perhaps a send) in flight too.
+    const std::uint64_t accepts = server.options().accept == ch04::AcceptMode::acceptex
+                                      ? static_cast<std::uint64_t>(server.options().accepts)
+                                      : 0;
+    return wait_for_counters(
+        server,
+        [&](const ch04::ServerCounters& c) {
+            return c.sessions_alive == sessions && (sessions != 0 || c.io_in_flight == accepts);
+        },
+        std::to_string(sessions) + " sessions alive" +
+            (sessions == 0 ? " and " + std::to_string(accepts) + " I/O in flight" : ""),
+        limit);
+}
+
+std::string describe(const ch04::ServerCounters& c) {
+    std::ostringstream out;
+    out << "accepted " << c.accepted << ", closed " << c.closed << ", alive " << c.sessions_alive
+        << ", io_in_flight " << c.io_in_flight << ", received " << c.bytes_received << ", sent "
+        << c.bytes_sent << ", frames " << c.frames << ", bad_frames " << c.bad_frames
+        << ", failed_accepts " << c.failed_accepts << ", read_pauses " << c.read_pauses
+        << ", most_queued " << c.most_queued;
+    return out.str();
+}
+
+void expect_all_freed(const ch04::ServerCounters& counters) {
+    EXPECT_EQ(counters.sessions_alive, 0u) << describe(counters);
+    EXPECT_EQ(counters.io_in_flight, 0u) << describe(counters);
+    EXPECT_EQ(counters.closed, counters.accepted) << describe(counters);
+}
+
+namespace {
+
+// This process's entries in NtQuerySystemInformation(SystemHandleInformation): one per open
+// handle. ntdll is found at run time, as common/src/wine.cpp finds wine_get_version.
+std::vector<SYSTEM_HANDLE_ENTRY> handles_listed_by_the_system() {
+    using Query = NTSTATUS(NTAPI*)(ULONG, PVOID, ULONG, PULONG);
+    const HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+    if (ntdll == nullptr) {
+        iocp::throw_last_error("GetModuleHandleW(ntdll.dll)");
+    }
+    const FARPROC proc = GetProcAddress(ntdll, "NtQuerySystemInformation");
+    if (proc == nullptr) {
+        iocp::throw_last_error("GetProcAddress(NtQuerySystemInformation)");
+    }
+    const auto query = reinterpret_cast<Query>(reinterpret_cast<void (*)()>(proc));
+    constexpr ULONG system_handle_information = 16;
+    constexpr auto length_mismatch = static_cast<NTSTATUS>(0xC0000004L);
+    std::vector<std::byte> buffer(1 << 20);
+    NTSTATUS status = length_mismatch;
+    for (int tries = 0; tries < 6 && status == length_mismatch; ++tries) {  // grow, bounded
+        ULONG needed = 0;
+        status = query(system_handle_information, buffer.data(), static_cast<ULONG>(buffer.size()),
+                       &needed);
+        if (status == length_mismatch) {
+            buffer.resize(std::max<std::size_t>(needed, buffer.size()) * 2);
+        }
+    }
+    if (status < 0) {
+        iocp::throw_win32_error("NtQuerySystemInformation(SystemHandleInformation)",
+                                static_cast<DWORD>(status));
+    }
+    const auto& info = *reinterpret_cast<const SYSTEM_HANDLE_INFORMATION*>(buffer.data());
+    const DWORD self = GetCurrentProcessId();
+    std::vector<SYSTEM_HANDLE_ENTRY> ours;
+    for (ULONG i = 0; i < info.Count; ++i) {
+        if (info.Handle[i].OwnerPid == self) {
+            ours.push_back(info.Handle[i]);
+        }
+    }
+    return ours;
+}
+
+}  // namespace
+
+std::uint32_t process_handle_count() {
+    DWORD count = 0;
+    iocp::check_bool(GetProcessHandleCount(GetCurrentProcess(), &count), "GetProcessHandleCount");
+    if (count == 0) {
+        // No process lives without handles: this is Wine 8, whose ProcessHandleCount is a stub
+        // that answers 0. Its system-wide handle list is real; count ours there.
+        return static_cast<std::uint32_t>(handles_listed_by_the_system().size());
+    }
+    return static_cast<std::uint32_t>(count);
+}
+
+std::map<int, int> handle_types() {
+    std::map<int, int> types;
+    for (const SYSTEM_HANDLE_ENTRY& entry : handles_listed_by_the_system()) {
+        ++types[entry.ObjectType];
+    }
+    return types;
+}
+
+std::string describe_change(const std::map<int, int>& before, const std::map<int, int>& after) {
+    std::map<int, std::pair<int, int>> counts;  // type: (before, after)
+    for (const auto& [type, count] : before) {
+        counts[type].first = count;
+    }
+    for (const auto& [type, count] : after) {
+        counts[type].second = count;
+    }
+    std::ostringstream out;
+    for (const auto& [type, count] : counts) {
+        if (count.first != count.second) {
+            out << " type " << type << ": " << count.first << " -> " << count.second << ";";
+        }
+    }
+    return out.str();
+}
+
+std::vector<std::byte> pattern(std::size_t id, std::size_t size, std::size_t offset) {
+    std::vector<std::byte> bytes(size);
+    ch04::fill_payload(id, 0, offset, bytes);
+    return bytes;
+}
+
+iocp::UniqueSocket connect_client(std::uint16_t port, std::chrono::milliseconds timeout) {
+    iocp::UniqueSocket socket = iocp::connect_loopback(port);
+    const DWORD ms = static_cast<DWORD>(timeout.count());
+    iocp::check_wsa(setsockopt(socket.get(), SOL_SOCKET, SO_RCVTIMEO,
+                               reinterpret_cast<const char*>(&ms), sizeof(ms)),
+                    "setsockopt(SO_RCVTIMEO)");
+    iocp::check_wsa(setsockopt(socket.get(), SOL_SOCKET, SO_SNDTIMEO,
+                               reinterpret_cast<const char*>(&ms), sizeof(ms)),
+                    "setsockopt(SO_SNDTIMEO)");
+    const BOOL no_delay = TRUE;  // small writes (1-byte headers) leave at once
+    iocp::check_wsa(setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY,
+                               reinterpret_cast<const char*>(&no_delay), sizeof(no_delay)),
+                    "setsockopt(TCP_NODELAY)");
+    return socket;
+}
+
+void send_all(SOCKET socket, std::span<const std::byte> bytes) {
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {  // each pass sends at least one byte or throws
+        sent += static_cast<std::size_t>(
+            iocp::check_wsa(send(socket, reinterpret_cast<const char*>(bytes.data() + sent),
+                                 static_cast<int>(bytes.size() - sent), 0),
+                            "send"));
+    }
+}
+
+std::vector<std::byte> receive_exactly(SOCKET socket, std::size_t size) {
+    std::vector<std::byte> bytes(size);
+    std::size_t got = 0;
+    while (got < size) {  // each pass receives at least one byte or ends the loop
+        const int n = recv(socket, reinterpret_cast<char*>(bytes.data() + got),
+                           static_cast<int>(size - got), 0);
+        if (n <= 0) {
+            break;  // closed, reset or SO_RCVTIMEO: the caller sees the short result
+        }
+        got += static_cast<std::size_t>(n);
+    }
+    bytes.resize(got);
+    return bytes;
+}
+
+testing::AssertionResult echo_once(std::uint16_t port, std::size_t id, std::size_t size) {
+    iocp::UniqueSocket socket = connect_client(port);
+    const std::vector<std::byte> sent = pattern(id, size);
+    send_all(socket.get(), sent);
+    const std::vector<std::byte> echoed = receive_exactly(socket.get(), size);
+    socket.close();
+    if (echoed != sent) {
+        return testing::AssertionFailure() << "client " << id << ": " << echoed.size() << " of "
+                                           << size << " bytes came back, or differ";
+    }
+    return testing::AssertionSuccess();
+}
+
+const char* kind_name(Ending::Kind kind) noexcept {
+    switch (kind) {
+        case Ending::Kind::closed:
+            return "closed";
+        case Ending::Kind::reset:
+            return "reset";
+        case Ending::Kind::timed_out:
+            return "timed out";
+    }
+    return "?";
+}
+
+Ending wait_for_close(SOCKET socket, std::chrono::milliseconds limit, std::size_t max_bytes) {
+    Ending ending;
+    const Clock::time_point deadline = Clock::now() + limit;
+    std::vector<std::byte> buffer(64 * 1024);
+    // One pass per 100 ms at most: bounded by the deadline and by this count.
+    const auto max_passes = static_cast<std::uint64_t>(limit.count() / 10 + 100);
+    for (std::uint64_t pass = 0; pass < max_passes && Clock::now() < deadline; ++pass) {
+        fd_set readable;
+        FD_ZERO(&readable);
+        FD_SET(socket, &readable);
+        timeval wait{0, 100'000};
+        if (iocp::check_wsa(select(0, &readable, nullptr, nullptr, &wait), "select") == 0) {
+            continue;
+        }
+        const int n = recv(socket, reinterpret_cast<char*>(buffer.data()),
+                           static_cast<int>(buffer.size()), 0);
+        if (n == 0) {
+            ending.kind = Ending::Kind::closed;
+            return ending;
+        }
+        if (n == SOCKET_ERROR) {
+            const int error = WSAGetLastError();
+            if (error == WSAEWOULDBLOCK) {
+                continue;
+            }
+            ending.kind = Ending::Kind::reset;
+            ending.error = error;
+            return ending;
+        }
+        ending.data.insert(ending.data.end(), buffer.begin(), buffer.begin() + n);
+        if (ending.data.size() > max_bytes) {
+            break;  // the server keeps sending: not a close
+        }
+    }
+    ending.kind = Ending::Kind::timed_out;
+    return ending;
+}
+
+void reset_connection(iocp::UniqueSocket& socket) {
+    const linger abort_now{1, 0};  // SO_LINGER {1, 0}: closesocket sends a reset, not a FIN
+    iocp::check_wsa(setsockopt(socket.get(), SOL_SOCKET, SO_LINGER,
+                               reinterpret_cast<const char*>(&abort_now), sizeof(abort_now)),
+                    "setsockopt(SO_LINGER)");
+    socket.close();
+}
+
+EchoResult echo_verified(SOCKET socket, std::size_t id, std::size_t size, bool half_close,
+                         bool read_to_close, std::chrono::milliseconds limit) {
+    EchoResult result;
+    u_long non_blocking = 1;
+    iocp::check_wsa(ioctlsocket(socket, FIONBIO, &non_blocking), "ioctlsocket(FIONBIO)");
+    const Clock::time_point deadline = Clock::now() + limit;
+    constexpr std::size_t chunk = 64 * 1024;
+    std::vector<std::byte> buffer(chunk);
+    bool shut = false;
+    // Each pass waits at most 100 ms: bounded by the deadline and by this count.
+    const auto max_passes = static_cast<std::uint64_t>(limit.count()) * 100 + 1000;
+    for (std::uint64_t pass = 0; pass < max_passes; ++pass) {
+        const bool more_to_send = result.sent < size;
+        if (!more_to_send && half_close && !shut) {
+            iocp::check_wsa(shutdown(socket, SD_SEND), "shutdown(SD_SEND)");
+            shut = true;
+        }
+        if (result.error != 0 || result.closed || result.extra ||
+            (!read_to_close && result.received >= size)) {
+            return result;
+        }
+        if (Clock::now() >= deadline) {
+            result.timed_out = true;
+            return result;
+        }
+        fd_set readable;
+        fd_set writable;
+        FD_ZERO(&readable);
+        FD_ZERO(&writable);
+        FD_SET(socket, &readable);
+        FD_SET(socket, &writable);
+        timeval wait{0, 100'000};
+        if (iocp::check_wsa(
+                select(0, &readable, more_to_send ? &writable : nullptr, nullptr, &wait),
+                "select") == 0) {
+            continue;
+        }
+        if (more_to_send && FD_ISSET(socket, &writable)) {
+            const std::vector<std::byte> next =
+                pattern(id, std::min(chunk, size - result.sent), result.sent);
+            const int n = send(socket, reinterpret_cast<const char*>(next.data()),
+                               static_cast<int>(next.size()), 0);
+            if (n == SOCKET_ERROR) {
+                const int error = WSAGetLastError();
+                result.error = error == WSAEWOULDBLOCK ? 0 : error;
+            } else {
+                result.sent += static_cast<std::size_t>(n);
+            }
+        }
+        if (FD_ISSET(socket, &readable)) {
+            const int n = recv(socket, reinterpret_cast<char*>(buffer.data()),
+                               static_cast<int>(buffer.size()), 0);
+            if (n == 0) {
+                result.closed = true;
+            } else if (n == SOCKET_ERROR) {
+                const int error = WSAGetLastError();
+                result.error = error == WSAEWOULDBLOCK ? 0 : error;
+            } else {
+                const auto got = static_cast<std::size_t>(n);
+                if (result.received + got > result.sent) {
+                    result.extra = true;  // an echo of bytes never sent
+                }
+                const std::size_t checked = std::min(got, size - std::min(size, result.received));
+                const std::vector<std::byte> expected = pattern(id, checked, result.received);
+                for (std::size_t i = 0; i < checked; ++i) {
+                    result.mismatched += expected[i] != buffer[i] ? 1 : 0;
+                }
+                result.received += got;
+            }
+        }
+    }
+    result.timed_out = true;
+    return result;
+}
+
+std::string describe(const EchoResult& r) {
+    std::ostringstream out;
+    out << "sent " << r.sent << ", echoed " << r.received << ", mismatched " << r.mismatched
+        << (r.extra ? ", extra bytes" : "") << (r.closed ? ", closed" : "") << ", error " << r.error
+        << (r.timed_out ? ", timed out" : "");
+    return out.str();
+}
+
+BackgroundLoad::BackgroundLoad(std::uint16_t port, ch04::Protocol protocol, std::size_t connections,
+                               std::size_t size, std::size_t pipeline) {
+    options_.port = port;
+    options_.protocol = protocol;
+    options_.connections = connections;
+    options_.size = size;
+    options_.pipeline = pipeline;
+    options_.messages = 0;       // a duration run ...
+    options_.duration = 100s;    // ... that finish() ends long before this
+    options_.time_limit = 110s;  // the client's own backstop, under CTest's 120 s
+    options_.warmup = true;      // every connection echoed once, then on_measuring
+    options_.stop = &stop_;
+    options_.on_measuring = [this] {  // a client worker thread: only note it
+        const std::lock_guard lock{mutex_};
+        live_ = true;
+        changed_.notify_all();
+    };
+    thread_ = std::thread{[this] { run(); }};
+}
+
+BackgroundLoad::~BackgroundLoad() {
+    stop_ = true;
+    if (thread_.joinable()) {
+        thread_.join();  // run_client ends within its time limit
+    }
+}
+
+void BackgroundLoad::run() noexcept {
+    std::optional<ch04::ClientReport> report;
+    std::exception_ptr error;
+    try {
+        report = ch04::run_client(options_);
+    } catch (...) {
+        error = std::current_exception();
+    }
+    const std::lock_guard lock{mutex_};
+    report_ = std::move(report);
+    error_ = error;
+    done_ = true;
+    changed_.notify_all();
+}
+
+testing::AssertionResult BackgroundLoad::wait_live(std::chrono::milliseconds limit) {
+    std::unique_lock lock{mutex_};
+    if (!changed_.wait_for(lock, limit, [&] { return live_ || done_; })) {
+        return testing::AssertionFailure() << "the " << options_.connections
+                                           << " background connections were not all echoed "
+                                              "once within "
+                                           << limit.count() << " ms";
+    }
+    if (!live_) {
+        return testing::AssertionFailure() << "the background load ended before it was live";
+    }
+    return testing::AssertionSuccess();
+}
+
+ch04::ClientReport BackgroundLoad::finish() {
+    stop_ = true;
+    if (thread_.joinable()) {
+        thread_.join();  // bounded by the client's time limit (110 s)
+    }
+    const std::lock_guard lock{mutex_};
+    if (error_) {
+        std::rethrow_exception(error_);
+    }
+    return *report_;
+}
+
+void expect_served(const ch04::ClientReport& report, std::size_t connections) {
+    EXPECT_TRUE(report.ok()) << (report.errors.empty() ? "" : report.errors.front());
+    EXPECT_EQ(report.connections_ok, connections);
+    EXPECT_EQ(report.mismatched_bytes, 0u);
+    EXPECT_FALSE(report.timed_out);
+    EXPECT_GT(report.messages, 0u) << "the load echoed nothing while it was measured";
+}
+
+}  // namespace reliability

@@ -4,6 +4,8 @@
 // the same bytes on every platform the tests run on (and the SVG can be compared byte for byte).
 #include "results.h"
 
+#include "iocp/xml.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -216,32 +218,6 @@ std::string markdown_table(const Table& table) {
 }
 
 // ---- SVG ----
-
-std::string xml_escape(const std::string& text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&apos;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
 
 std::string coordinate(double value) {
     return fixed(value, 1);
@@ -465,11 +441,12 @@ std::string render_svg(const Report& report, std::size_t size, std::size_t pipel
                       " " + fixed(height, 0) + "\" font-family=\"sans-serif\" font-size=\"12\">\n";
     out += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
     out += "<text x=\"" + coordinate((left + right) / 2) +
-           "\" y=\"26\" text-anchor=\"middle\" font-size=\"16\">" + xml_escape(title) + "</text>\n";
+           "\" y=\"26\" text-anchor=\"middle\" font-size=\"16\">" + iocp::xml_escape(title) +
+           "</text>\n";
     if (!report.title_note.empty()) {
         out += "<text x=\"" + coordinate((left + right) / 2) +
                "\" y=\"44\" text-anchor=\"middle\" font-size=\"11\" fill=\"#555555\">" +
-               xml_escape(report.title_note) + "</text>\n";
+               iocp::xml_escape(report.title_note) + "</text>\n";
     }
 
     // y: grid lines and tick labels from 0 to the round top.
@@ -522,7 +499,7 @@ std::string render_svg(const Report& report, std::size_t size, std::size_t pipel
                coordinate(legend_x + 20) + "\" y2=\"" + coordinate(y) + "\" stroke=\"" + colour +
                "\" stroke-width=\"2\"/>\n";
         out += "<text x=\"" + coordinate(legend_x + 26) + "\" y=\"" + coordinate(y + 4) +
-               "\" font-size=\"11\">" + xml_escape(lines[i].server) + "</text>\n";
+               "\" font-size=\"11\">" + iocp::xml_escape(lines[i].server) + "</text>\n";
     }
     out += "</svg>\n";
     return out;

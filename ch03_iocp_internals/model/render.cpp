@@ -1,6 +1,8 @@
 // ch03_iocp_internals/model/render.cpp: tables and SVG figures of a scenario (see render.h).
 #include "render.h"
 
+#include "iocp/xml.h"
+
 #include <algorithm>
 #include <iomanip>
 #include <sstream>
@@ -52,26 +54,6 @@ std::string queue_text(const std::vector<Packet>& queue) {
     return text;
 }
 
-std::string escape(const std::string& text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
-
 // Every thread that appears in any step, in order of first use.
 std::vector<std::string> all_threads(const ScenarioResult& result) {
     std::vector<std::string> names;
@@ -98,14 +80,14 @@ void svg_open(std::ostringstream& svg, int width, int height, const std::string&
     svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
         << "\" viewBox=\"0 0 " << width << ' ' << height
         << "\" font-family=\"sans-serif\" font-size=\"12\" fill=\"" << ink << "\">\n"
-        << "<title>" << escape(title) << "</title>\n"
+        << "<title>" << iocp::xml_escape(title) << "</title>\n"
         << "<rect width=\"" << width << "\" height=\"" << height << "\" fill=\"#fff\"/>\n";
 }
 
 void text_at(std::ostringstream& svg, int x, int y, const std::string& text,
              const char* anchor = "start", int size = 12, const char* weight = "normal") {
     svg << "<text x=\"" << x << "\" y=\"" << y << "\" text-anchor=\"" << anchor << "\" font-size=\""
-        << size << "\" font-weight=\"" << weight << "\">" << escape(text) << "</text>\n";
+        << size << "\" font-weight=\"" << weight << "\">" << iocp::xml_escape(text) << "</text>\n";
 }
 
 void box(std::ostringstream& svg, int x, int y, int w, int h, const char* fill,
@@ -288,7 +270,7 @@ std::string render_structures_svg(const ScenarioResult& result, const Figure& fi
     for (const std::string& name : in_state(state, ThreadState::released)) {
         box(svg, 420, y, 80, 22, released_fill);
         svg << "<text x=\"460\" y=\"" << y + 15 << "\" text-anchor=\"middle\" fill=\"#fff\">"
-            << escape(name) << "</text>\n";
+            << iocp::xml_escape(name) << "</text>\n";
         y += 26;
     }
     text_at(svg, 420, std::max(y, 186) + 14,

@@ -105,6 +105,9 @@ void run_server(const ServerCommand& command, iocp::LogLevel level) {
     const ch04::ServerCounters counters = server.stop();
     print_counters(std::cout, counters);
     print_option_counters(std::cout, counters);
+    // Also on stderr, for whoever reads stdout only for the port (a client on a pipe).
+    log.info("stopped: ", counters.sessions_alive, " sessions alive, ", counters.io_in_flight,
+             " I/O in flight");
 }
 
 // The port from the server's first line, "listening on 127.0.0.1:PORT (...)" (a pipe from

@@ -1,8 +1,10 @@
 # Runs a server and a client as two processes, the server's stdout piped into the client's
-# stdin, so the client can read the port the server printed: no fixed port. Both must exit 0;
-# the client's output must match EXPECT_OUTPUT.
+# stdin, so the client can read the port the server printed: no fixed port. The server must
+# exit 0, and so must the client unless CLIENT_EXIT=nonzero says it must fail; the client's
+# output must match EXPECT_OUTPUT, and both processes' stderr EXPECT_ERROR if given.
 #
-#   cmake -DEXPECT_OUTPUT=<regex> -P CheckServerClient.cmake -- <server command...> -- <client...>
+#   cmake -DEXPECT_OUTPUT=<regex> [-DEXPECT_ERROR=<regex>] [-DCLIENT_EXIT=0|nonzero]
+#         -P CheckServerClient.cmake -- <server command...> -- <client...>
 #
 # The server is expected to stop by itself (e.g. --exit-after) once the client is done.
 set(server "")
@@ -26,8 +28,20 @@ endif()
 execute_process(COMMAND ${server} COMMAND ${client} RESULTS_VARIABLE exit_codes
                 OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 100)
 message("--- client stdout ---\n${out}--- stderr (both) ---\n${err}--- exit codes: ${exit_codes}")
-if(NOT exit_codes STREQUAL "0;0")
-    message(FATAL_ERROR "expected both to exit 0, got: ${exit_codes}")
+list(GET exit_codes 0 server_exit)
+list(GET exit_codes 1 client_exit)
+if(NOT server_exit STREQUAL "0")
+    message(FATAL_ERROR "expected the server to exit 0, got: ${exit_codes}")
+endif()
+if(CLIENT_EXIT STREQUAL "nonzero")
+    if(client_exit STREQUAL "0" OR NOT client_exit MATCHES "^[0-9]+$")
+        message(FATAL_ERROR "expected the client to fail with an exit code, got: ${exit_codes}")
+    endif()
+elseif(NOT client_exit STREQUAL "0")
+    message(FATAL_ERROR "expected the client to exit 0, got: ${exit_codes}")
+endif()
+if(DEFINED EXPECT_ERROR AND NOT "${err}" MATCHES "${EXPECT_ERROR}")
+    message(FATAL_ERROR "stderr does not match: ${EXPECT_ERROR}")
 endif()
 if(NOT "${out}" MATCHES "${EXPECT_OUTPUT}")
     message(FATAL_ERROR "the client's output does not match: ${EXPECT_OUTPUT}")

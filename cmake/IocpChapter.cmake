@@ -1,5 +1,6 @@
 # Helpers that add a chapter's program and its tests. Sources are always listed by hand.
 #
+#   iocp_add_chapter_library(NAME ch01_lib SOURCES a.cpp [INCLUDE dir] [LIBRARIES ...])
 #   iocp_add_chapter_program(NAME ch01_overlapped SOURCES main.cpp [LIBRARIES ...])
 #   iocp_add_chapter_tests(PREFIX ch01 NAME ch01_tests SOURCES a_test.cpp [LIBRARIES ...]
 #                          [LABELS ...] [TIMEOUT seconds, default 120])
@@ -11,6 +12,20 @@
 include(GoogleTest)
 
 set(_iocp_check_command "${CMAKE_CURRENT_LIST_DIR}/CheckCommand.cmake")
+
+# A chapter's code in a static library, so its program and its tests share it. Its headers are
+# found in INCLUDE (default: the calling directory); it uses iocp::common and LIBRARIES.
+function(iocp_add_chapter_library)
+    cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;INCLUDE" "SOURCES;LIBRARIES")
+    if(NOT arg_INCLUDE)
+        set(arg_INCLUDE "${CMAKE_CURRENT_SOURCE_DIR}")
+    endif()
+    add_library(${arg_NAME} STATIC ${arg_SOURCES})
+    target_include_directories(${arg_NAME} PUBLIC "${arg_INCLUDE}")
+    target_link_libraries(${arg_NAME}
+        PUBLIC iocp::common iocp::platform ${arg_LIBRARIES}
+        PRIVATE iocp::warnings)
+endfunction()
 
 # [snippet:cmake_chapter_program]
 function(iocp_add_chapter_program)

@@ -4,6 +4,7 @@
 // again with each performance option on, alone and together.
 #include "echo_client.h"  // chapter 4's IOCP client
 #include "server.h"
+#include "tuning.h"
 
 #include "iocp/socket.h"
 
@@ -15,6 +16,10 @@
 namespace {
 
 using ch04::Protocol;
+using ch04::testing::expect_options_kept_to;
+using ch04::testing::Tuning;
+using ch04::testing::tuning_name;
+using ch04::testing::tunings;
 
 struct Load {
     Protocol protocol;
@@ -80,72 +85,27 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 // The performance options (server.h), each alone and all together, under pipelined load.
-struct Tuning {
-    const char* name;
-    int batch = 1;
-    bool gather_sends = false;
-    bool reuse_buffers = false;
-    bool skip_on_success = false;
-    bool zero_byte_recv = false;
-};
-
 class TunedServerLoad : public testing::TestWithParam<Tuning> {};
 
 TEST_P(TunedServerLoad, PipelinedMessagesComeBackAndOnlyTheChosenOptionsAct) {
     const Tuning tuning = GetParam();
     iocp::WinsockSession winsock;
-    ch04::ServerOptions options;
-    options.batch = tuning.batch;
-    options.gather_sends = tuning.gather_sends;
-    options.reuse_buffers = tuning.reuse_buffers;
-    options.skip_on_success = tuning.skip_on_success;
-    options.zero_byte_recv = tuning.zero_byte_recv;
+    const ch04::ServerOptions options = tuning.options();
     for (const Load& load :
          {Load{Protocol::stream, 64, 20, 64, 16}, Load{Protocol::stream, 4, 4, 256 * 1024, 2},
           Load{Protocol::packet, 64, 10, 1000, 4}}) {
         SCOPED_TRACE(std::to_string(load.connections) + " connections, " +
                      std::to_string(load.size) + " bytes");
         const ch04::ServerCounters counters = check_load(load, options);
-        EXPECT_LE(counters.largest_batch, static_cast<std::uint64_t>(tuning.batch));
-        if (tuning.batch == 1) {
-            EXPECT_EQ(counters.largest_batch, 0u);
-        }
-        if (!tuning.gather_sends) {
-            EXPECT_EQ(counters.gathered_sends, 0u);
-        }
-        if (!tuning.reuse_buffers) {
-            EXPECT_EQ(counters.buffers_reused, 0u);
-        } else if (!tuning.zero_byte_recv) {
+        expect_options_kept_to(tuning, counters);
+        if (tuning.reuse_buffers && !tuning.zero_byte_recv) {
             // Every session had several receives, and kept its buffers between them. (Zero-byte
             // mode gives them up whenever the session is idle, so it may never reuse one.)
             EXPECT_GT(counters.buffers_reused, 0u);
         }
-        if (!tuning.skip_on_success) {
-            EXPECT_EQ(counters.skip_sessions, 0u);
-            EXPECT_EQ(counters.inline_completions, 0u);
-        }
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Options, TunedServerLoad,
-                         testing::Values(Tuning{.name = "plain"},
-                                         Tuning{.name = "batch_64", .batch = 64},
-                                         Tuning{.name = "gather_sends", .gather_sends = true},
-                                         Tuning{.name = "reuse_buffers", .reuse_buffers = true},
-                                         Tuning{.name = "skip_on_success", .skip_on_success = true},
-                                         Tuning{.name = "all_on",
-                                                .batch = 64,
-                                                .gather_sends = true,
-                                                .reuse_buffers = true,
-                                                .skip_on_success = true},
-                                         Tuning{.name = "all_on_zero_byte_recv",
-                                                .batch = 64,
-                                                .gather_sends = true,
-                                                .reuse_buffers = true,
-                                                .skip_on_success = true,
-                                                .zero_byte_recv = true}),
-                         [](const testing::TestParamInfo<Tuning>& info) {
-                             return std::string{info.param.name};
-                         });
+INSTANTIATE_TEST_SUITE_P(Options, TunedServerLoad, testing::ValuesIn(tunings), tuning_name);
 
 }  // namespace

@@ -5,6 +5,7 @@
 // checks run again with each performance option (--batch, --gather-sends, --reuse-buffers,
 // --skip-on-success) on alone, and with all of them on.
 #include "server.h"
+#include "tuning.h"
 
 #include "echo_client.h"  // chapter 2's blocking, verifying client
 #include "frame.h"
@@ -25,6 +26,10 @@
 namespace {
 
 using ch04::Protocol;
+using ch04::testing::expect_options_kept_to;
+using ch04::testing::Tuning;
+using ch04::testing::tuning_name;
+using ch04::testing::tunings;
 
 // A server that logs nowhere, stopped at the end of the scope.
 struct TestServer {
@@ -289,65 +294,7 @@ TEST(ServerSetup, APortInUseOrABadAddressIsAClearError) {
     EXPECT_THROW((ch04::EchoServer{options, log}), std::invalid_argument);
 }
 
-// The performance options, each alone and all together (and with zero-byte receives, whose
-// "no buffer while idle" --reuse-buffers must keep). Each case runs the core checks above.
-struct Tuning {
-    const char* name;
-    int batch = 1;
-    bool gather_sends = false;
-    bool reuse_buffers = false;
-    bool skip_on_success = false;
-    bool zero_byte_recv = false;
-
-    ch04::ServerOptions options() const {
-        ch04::ServerOptions options;
-        options.batch = batch;
-        options.gather_sends = gather_sends;
-        options.reuse_buffers = reuse_buffers;
-        options.skip_on_success = skip_on_success;
-        options.zero_byte_recv = zero_byte_recv;
-        return options;
-    }
-};
-
-const Tuning tunings[] = {
-    {.name = "plain"},  // every option off (the server's defaults have skip_on_success on)
-    {.name = "batch_16", .batch = 16},
-    {.name = "gather_sends", .gather_sends = true},
-    {.name = "reuse_buffers", .reuse_buffers = true},
-    {.name = "skip_on_success", .skip_on_success = true},
-    {.name = "all_on",
-     .batch = 16,
-     .gather_sends = true,
-     .reuse_buffers = true,
-     .skip_on_success = true},
-    {.name = "all_on_zero_byte_recv",
-     .batch = 16,
-     .gather_sends = true,
-     .reuse_buffers = true,
-     .skip_on_success = true,
-     .zero_byte_recv = true},
-};
-
-// What every option's counters must say whatever the run: an option that is off did nothing,
-// and a batch never exceeds its size.
-void expect_options_kept_to(const Tuning& tuning, const ch04::ServerCounters& counters) {
-    EXPECT_LE(counters.largest_batch, static_cast<std::uint64_t>(tuning.batch));
-    if (tuning.batch == 1) {
-        EXPECT_EQ(counters.largest_batch, 0u);
-    }
-    if (!tuning.gather_sends) {
-        EXPECT_EQ(counters.gathered_sends, 0u);
-    }
-    if (!tuning.reuse_buffers) {
-        EXPECT_EQ(counters.buffers_reused, 0u);
-    }
-    if (!tuning.skip_on_success) {
-        EXPECT_EQ(counters.skip_sessions, 0u);
-        EXPECT_EQ(counters.inline_completions, 0u);
-    }
-}
-
+// Each case of ch04::testing::tunings runs the core checks above.
 class TunedServer : public testing::TestWithParam<Tuning> {};
 
 TEST_P(TunedServer, EchoesEveryByteFromOneByteToOneMebibyte) {
@@ -388,9 +335,9 @@ TEST_P(TunedServer, EchoesEveryByteFromOneByteToOneMebibyte) {
 }
 
 TEST_P(TunedServer, AnUnreadBacklogComesBackInOrder) {
-    // The client sends 2 MiB before reading any echo, with a small receive buffer: the
-    // server's send waits (the client reads nothing) while echo queues behind it in many
-    // chunks. Then the client reads it all: every byte back in order, and with --gather-sends
+    // The client sends 16 MiB before reading any echo: more than both sides' socket buffers
+    // hold (Wine ignores a small SO_RCVBUF and buffers several MiB), so the server's send
+    // waits (the client reads nothing) while echo queues behind it in many chunks. Then the client reads it all: every byte back in order, and with --gather-sends
     // the chunks left the queue several to a WSASend.
     iocp::WinsockSession winsock;
     ch04::ServerOptions options = GetParam().options();
@@ -401,7 +348,7 @@ TEST_P(TunedServer, AnUnreadBacklogComesBackInOrder) {
     iocp::check_wsa(setsockopt(client.get(), SOL_SOCKET, SO_RCVBUF,
                                reinterpret_cast<const char*>(&small), sizeof(small)),
                     "setsockopt(SO_RCVBUF)");
-    std::vector<std::byte> backlog(2 * 1024 * 1024);
+    std::vector<std::byte> backlog(16 * 1024 * 1024);
     for (std::size_t i = 0; i < backlog.size(); ++i) {
         backlog[i] = static_cast<std::byte>((i * 31 + i / 65'521) & 0xFF);  // no short period
     }
@@ -432,10 +379,7 @@ TEST_P(TunedServer, StopWithLiveConnectionsEndsWithZeroSessionsAndZeroIo) {
     check_stop_with_live_connections(GetParam().options());
 }
 
-INSTANTIATE_TEST_SUITE_P(Options, TunedServer, testing::ValuesIn(tunings),
-                         [](const testing::TestParamInfo<Tuning>& info) {
-                             return std::string{info.param.name};
-                         });
+INSTANTIATE_TEST_SUITE_P(Options, TunedServer, testing::ValuesIn(tunings), tuning_name);
 
 TEST(ServerShutdown, EveryBatchingWorkerLeavesEvenIfOneTakesSeveralSentinels) {
     // stop() posts one sentinel per worker, back to back: a worker taking up to 1024 packets

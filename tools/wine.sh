@@ -39,10 +39,18 @@ init_prefix() {
         # wineboot's own services get /dev/null too (see boot_services), and
         # wineserver -w waits until all of them are gone.
         echo "wine.sh: creating the Wine prefix $WINEPREFIX (once, about 20 s)" >&2
-        wine wineboot --init </dev/null >/dev/null 2>&1 || {
-            echo "wine.sh: 'wine wineboot --init' failed for $WINEPREFIX" >&2
-            exit 1
-        }
+        # Once seen on a busy machine: wineboot failed and a second try from scratch worked.
+        # So one retry, with the half-made prefix and its server gone first; then give up.
+        if ! wine wineboot --init </dev/null >/dev/null 2>&1; then
+            echo "wine.sh: 'wine wineboot --init' failed; trying once more from scratch" >&2
+            wineserver -k 2>/dev/null || true
+            wineserver -w 2>/dev/null || true
+            rm -rf "$WINEPREFIX"
+            wine wineboot --init </dev/null >/dev/null 2>&1 || {
+                echo "wine.sh: 'wine wineboot --init' failed twice for $WINEPREFIX" >&2
+                exit 1
+            }
+        fi
         wineserver -w
         touch "$ready_marker"
     fi

@@ -337,8 +337,9 @@ TEST_P(TunedServer, EchoesEveryByteFromOneByteToOneMebibyte) {
 TEST_P(TunedServer, AnUnreadBacklogComesBackInOrder) {
     // The client sends 16 MiB before reading any echo: more than both sides' socket buffers
     // hold (Wine ignores a small SO_RCVBUF and buffers several MiB), so the server's send
-    // waits (the client reads nothing) while echo queues behind it in many chunks. Then the client reads it all: every byte back in order, and with --gather-sends
-    // the chunks left the queue several to a WSASend.
+    // waits while echo queues behind it in many chunks. Then the client reads it all: every
+    // byte back in order, and with --gather-sends the chunks left the queue several to a
+    // WSASend.
     iocp::WinsockSession winsock;
     ch04::ServerOptions options = GetParam().options();
     options.max_pending_bytes = 64 * 1024 * 1024;  // never pause reading: let the queue grow

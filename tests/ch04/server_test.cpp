@@ -30,6 +30,8 @@ using ch04::testing::expect_options_kept_to;
 using ch04::testing::Tuning;
 using ch04::testing::tuning_name;
 using ch04::testing::tunings;
+using iocp::testing::receive_exactly;
+using iocp::testing::send_all;
 
 // A server that logs nowhere, stopped at the end of the scope.
 struct TestServer {
@@ -45,32 +47,6 @@ struct TestServer {
     iocp::Logger log{sink, iocp::LogLevel::warn};
     ch04::EchoServer server;
 };
-
-void send_all(SOCKET socket, const std::vector<std::byte>& bytes) {
-    std::size_t sent = 0;
-    while (sent < bytes.size()) {
-        sent += static_cast<std::size_t>(
-            iocp::check_wsa(send(socket, reinterpret_cast<const char*>(bytes.data() + sent),
-                                 static_cast<int>(bytes.size() - sent), 0),
-                            "send"));
-    }
-}
-
-// Reads exactly `size` bytes, or fewer if the server closes first.
-std::vector<std::byte> receive(SOCKET socket, std::size_t size) {
-    std::vector<std::byte> bytes(size);
-    std::size_t got = 0;
-    while (got < size) {
-        const int n = recv(socket, reinterpret_cast<char*>(bytes.data() + got),
-                           static_cast<int>(size - got), 0);
-        if (n <= 0) {
-            break;
-        }
-        got += static_cast<std::size_t>(n);
-    }
-    bytes.resize(got);
-    return bytes;
-}
 
 iocp::UniqueSocket connect_with_timeout(std::uint16_t port) {
     iocp::UniqueSocket socket = iocp::connect_loopback(port);
@@ -154,13 +130,13 @@ void check_frames_come_back_whole(ch04::ServerOptions options) {
         stream.insert(stream.end(), one.begin(), one.end());
     }
     send_all(client.get(), stream);
-    EXPECT_EQ(receive(client.get(), stream.size()), stream);
+    EXPECT_EQ(receive_exactly(client.get(), stream.size()), stream);
     // One frame sent in two pieces, split at every byte boundary.
     const std::vector<std::byte> whole = frame(42, 33);
     for (std::size_t split = 1; split < whole.size(); ++split) {
         send_all(client.get(), {whole.begin(), whole.begin() + static_cast<long>(split)});
         send_all(client.get(), {whole.begin() + static_cast<long>(split), whole.end()});
-        ASSERT_EQ(receive(client.get(), whole.size()), whole) << "split at " << split;
+        ASSERT_EQ(receive_exactly(client.get(), whole.size()), whole) << "split at " << split;
     }
     client.close();
     const ch04::ServerCounters counters = test.server.stop();
@@ -188,10 +164,10 @@ TEST(PacketEcho, AMalformedFrameClosesOnlyItsOwnSession) {
     for (const std::vector<std::byte>& header : bad_headers) {
         iocp::UniqueSocket bad = connect_with_timeout(test.server.port());
         send_all(bad.get(), header);
-        EXPECT_TRUE(receive(bad.get(), 1).empty()) << "the bad session was not closed";
+        EXPECT_TRUE(receive_exactly(bad.get(), 1).empty()) << "the bad session was not closed";
         const std::vector<std::byte> one = frame(7, 100);
         send_all(good.get(), one);
-        EXPECT_EQ(receive(good.get(), one.size()), one) << "the good session suffered";
+        EXPECT_EQ(receive_exactly(good.get(), one.size()), one) << "the good session suffered";
     }
     good.close();
     const ch04::ServerCounters counters = test.server.stop();
@@ -263,13 +239,13 @@ void check_stop_with_live_connections(const ch04::ServerOptions& options) {
         clients.push_back(connect_with_timeout(test.server.port()));
         const std::vector<std::byte> hello(10, std::byte{'h'});
         send_all(clients.back().get(), hello);
-        ASSERT_EQ(receive(clients.back().get(), hello.size()), hello);
+        ASSERT_EQ(receive_exactly(clients.back().get(), hello.size()), hello);
     }
     const ch04::ServerCounters counters = test.server.stop();
     EXPECT_EQ(counters.accepted, 20u);
     expect_all_freed(counters);
     for (iocp::UniqueSocket& client : clients) {
-        EXPECT_TRUE(receive(client.get(), 1).empty());  // closed by the server
+        EXPECT_TRUE(receive_exactly(client.get(), 1).empty());  // closed by the server
     }
 }
 
@@ -354,7 +330,7 @@ TEST_P(TunedServer, AnUnreadBacklogComesBackInOrder) {
         backlog[i] = static_cast<std::byte>((i * 31 + i / 65'521) & 0xFF);  // no short period
     }
     send_all(client.get(), backlog);  // the server keeps reading, so this cannot block for good
-    ASSERT_TRUE(receive(client.get(), backlog.size()) == backlog) << "the echo differs";
+    ASSERT_TRUE(receive_exactly(client.get(), backlog.size()) == backlog) << "the echo differs";
     client.close();
     const ch04::ServerCounters counters = test.server.stop();
     EXPECT_EQ(counters.bytes_sent, backlog.size());

@@ -194,31 +194,6 @@ iocp::UniqueSocket connect_client(std::uint16_t port, std::chrono::milliseconds 
     return socket;
 }
 
-void send_all(SOCKET socket, std::span<const std::byte> bytes) {
-    std::size_t sent = 0;
-    while (sent < bytes.size()) {  // each pass sends at least one byte or throws
-        sent += static_cast<std::size_t>(
-            iocp::check_wsa(send(socket, reinterpret_cast<const char*>(bytes.data() + sent),
-                                 static_cast<int>(bytes.size() - sent), 0),
-                            "send"));
-    }
-}
-
-std::vector<std::byte> receive_exactly(SOCKET socket, std::size_t size) {
-    std::vector<std::byte> bytes(size);
-    std::size_t got = 0;
-    while (got < size) {  // each pass receives at least one byte or ends the loop
-        const int n = recv(socket, reinterpret_cast<char*>(bytes.data() + got),
-                           static_cast<int>(size - got), 0);
-        if (n <= 0) {
-            break;  // closed, reset or SO_RCVTIMEO: the caller sees the short result
-        }
-        got += static_cast<std::size_t>(n);
-    }
-    bytes.resize(got);
-    return bytes;
-}
-
 testing::AssertionResult echo_once(std::uint16_t port, std::size_t id, std::size_t size) {
     iocp::UniqueSocket socket = connect_client(port);
     const std::vector<std::byte> sent = pattern(id, size);

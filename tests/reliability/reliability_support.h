@@ -12,6 +12,7 @@
 #include "server.h"
 
 #include "iocp/log.h"
+#include "iocp/testing.h"
 #include "iocp/socket.h"
 
 #include <gtest/gtest.h>
@@ -103,11 +104,9 @@ std::vector<std::byte> pattern(std::size_t id, std::size_t size, std::size_t off
 // `timeout` (a silent server fails the test instead of hanging it).
 iocp::UniqueSocket connect_client(std::uint16_t port, std::chrono::milliseconds timeout = 10s);
 
-// Sends every byte (throws std::system_error on failure).
-void send_all(SOCKET socket, std::span<const std::byte> bytes);
-
-// Receives exactly `size` bytes, or fewer if the connection ends or the receive times out.
-std::vector<std::byte> receive_exactly(SOCKET socket, std::size_t size);
+// send_all and receive_exactly: iocp/testing.h.
+using iocp::testing::receive_exactly;
+using iocp::testing::send_all;
 
 // Connects, echoes `size` pattern bytes for client `id` and checks each, then closes
 // gracefully. Success only if every byte came back as sent.

@@ -31,10 +31,43 @@ std::system_error thrown_by(Call call) {
 }  // namespace iocp::testing
 
 #ifdef _WIN32
+#include "iocp/error.h"
 #include "iocp/wine.h"
 #include "iocp/win32.h"
 
+#include <cstddef>
+#include <span>
+#include <vector>
+
 namespace iocp::testing {
+
+// Sends every byte on a blocking socket (throws std::system_error on failure).
+inline void send_all(SOCKET socket, std::span<const std::byte> bytes) {
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {  // each pass sends at least one byte or throws
+        sent += static_cast<std::size_t>(
+            iocp::check_wsa(send(socket, reinterpret_cast<const char*>(bytes.data() + sent),
+                                 static_cast<int>(bytes.size() - sent), 0),
+                            "send"));
+    }
+}
+
+// Receives exactly `size` bytes from a blocking socket, or fewer if the connection ends (closed,
+// reset) or a receive times out (SO_RCVTIMEO): the caller sees the short result.
+inline std::vector<std::byte> receive_exactly(SOCKET socket, std::size_t size) {
+    std::vector<std::byte> bytes(size);
+    std::size_t got = 0;
+    while (got < size) {  // each pass receives at least one byte or ends the loop
+        const int n = recv(socket, reinterpret_cast<char*>(bytes.data() + got),
+                           static_cast<int>(size - got), 0);
+        if (n <= 0) {
+            break;
+        }
+        got += static_cast<std::size_t>(n);
+    }
+    bytes.resize(got);
+    return bytes;
+}
 
 // Whether `handle` is an open handle of this process; any answer but "invalid handle" fails.
 inline bool handle_is_open(HANDLE handle) {

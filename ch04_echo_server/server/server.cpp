@@ -742,11 +742,11 @@ void EchoServer::Impl::settle_locked(PerSocketContext& session) {
         std::optional<DWORD>& now = send ? session.send_now : session.receive_now;
         const DWORD bytes = *now;
         now.reset();
-        ++inline_completions_;
         if (handled >= inline_limit &&
             hand_to_port(session, send ? session.send : session.receive, bytes)) {
             continue;  // still in flight (counted) until a worker dequeues it
         }
+        ++inline_completions_;  // handled here, with no packet
         ++handled;
         if (send) {
             send_done_locked(session, ERROR_SUCCESS, bytes);

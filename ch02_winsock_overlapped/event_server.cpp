@@ -11,6 +11,8 @@
 
 #include "iocp/error.h"
 
+#include <algorithm>
+#include <chrono>
 #include <exception>
 #include <string>
 #include <thread>
@@ -19,7 +21,7 @@
 namespace ch02 {
 namespace {
 
-constexpr DWORD drain_limit_ms = 10'000;
+constexpr auto drain_limit = std::chrono::seconds{10};
 // The longest a server thread waits without looking at its queue of new clients.
 constexpr DWORD queue_check_ms = 250;
 
@@ -47,6 +49,9 @@ private:
 void EventServer::adopt(iocp::UniqueSocket socket) {
     // [snippet:event_refuse]
     if (admitted_.load() >= event_model_max_clients) {
+        // Counted before the client can see anything: whoever reads the refusal and then the
+        // server's stats finds it counted.
+        ++counters_.refused;
         // A 64th client would need a 65th event in one wait: say so, and close.
         const std::string message =
             "server full: the event model waits on at most " +
@@ -56,7 +61,6 @@ void EventServer::adopt(iocp::UniqueSocket socket) {
         iocp::check_wsa(send(socket.get(), message.data(), static_cast<int>(message.size()), 0),
                         "send");
         iocp::check_wsa(shutdown(socket.get(), SD_SEND), "shutdown");
-        ++counters_.refused;
         return;  // `socket` closes here
     }
     // [/snippet]
@@ -144,8 +148,10 @@ void EventServer::close(std::size_t index) {
         sessions_[index] = std::move(sessions_.back());
     }
     sessions_.pop_back();
-    counters_.count_closed();
+    // The slot is free before the close is announced: a client that connects once
+    // wait_closed() has returned is served, not refused.
     --admitted_;
+    counters_.count_closed();
 }
 
 // Every live session has one operation in flight: cancel it and wait for its completion
@@ -159,8 +165,13 @@ void EventServer::drain() noexcept {
             }
         }
     }
+    // One limit for the whole drain, not one per session.
+    const auto deadline = std::chrono::steady_clock::now() + drain_limit;
     while (!sessions_.empty()) {
-        if (WaitForSingleObject(sessions_.back()->event.get(), drain_limit_ms) != WAIT_OBJECT_0) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        const DWORD wait_ms = static_cast<DWORD>(std::max<long long>(left.count(), 0));
+        if (WaitForSingleObject(sessions_.back()->event.get(), wait_ms) != WAIT_OBJECT_0) {
             // Not completed, so still the kernel's: leak it rather than free it.
             iocp::report_cleanup_failure("WaitForSingleObject", WAIT_TIMEOUT);
             static_cast<void>(sessions_.back().release());

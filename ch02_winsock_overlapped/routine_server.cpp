@@ -38,6 +38,7 @@ private:
 
     // Touched only by the server thread (routines run on it too), so no lock.
     std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
+    bool draining_ = false;  // set by drain(): a routine that runs from then on posts nothing
 };
 
 void RoutineServer::serve() {
@@ -94,7 +95,9 @@ void RoutineServer::handle(Session& session, DWORD error, DWORD bytes) noexcept 
         if (error == ERROR_SUCCESS && session.pending == IoType::send) {
             counters_.bytes_echoed += bytes;
         }
-        if (!apply_completion(session, error, bytes)) {
+        // While draining, an operation that succeeded before its cancel ends its session
+        // too: a new one would be in flight with nobody left to cancel it.
+        if (!apply_completion(session, error, bytes) || draining_) {
             close(session);
         } else if (post_next(session, &RoutineServer::on_completion) != 0) {
             ++counters_.failed_at_once;
@@ -114,6 +117,7 @@ void RoutineServer::close(Session& session) {
 // Cancels every operation in flight, then waits alertably so their routines run (each with
 // WSA_OPERATION_ABORTED, closing its session) before anything is freed.
 void RoutineServer::drain() noexcept {
+    draining_ = true;
     for (const auto& entry : sessions_) {
         Session& session = *entry.second;
         if (!CancelIoEx(reinterpret_cast<HANDLE>(session.socket.get()), &session.overlapped)) {

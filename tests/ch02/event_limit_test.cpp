@@ -5,6 +5,7 @@
 
 #include "iocp/error.h"
 #include "iocp/loopback.h"
+#include "iocp/testing.h"
 
 #include <gtest/gtest.h>
 
@@ -49,12 +50,12 @@ TEST(EventLimit, SixtyThreeClientsAreServedAndTheSixtyFourthIsRefusedWithTheReas
     ch02::RunningServer running{{ch02::Notify::event, 0}, 0};
     std::vector<iocp::UniqueSocket> clients;
     for (int i = 0; i < ch02::event_model_max_clients; ++i) {
-        clients.push_back(iocp::connect_loopback(running.port()));
+        clients.push_back(iocp::testing::connect_with_timeout(running.port()));
         // An echo proves the server took this client before the next one connects.
         ASSERT_EQ(echo(clients.back().get(), "client " + std::to_string(i)),
                   "client " + std::to_string(i));
     }
-    iocp::UniqueSocket extra = iocp::connect_loopback(running.port());
+    iocp::UniqueSocket extra = iocp::testing::connect_with_timeout(running.port());
     const std::string refusal = read_until_closed(extra.get());
     EXPECT_NE(refusal.find("server full"), std::string::npos) << refusal;
     EXPECT_NE(refusal.find("WSA_MAXIMUM_WAIT_EVENTS"), std::string::npos) << refusal;
@@ -67,7 +68,7 @@ TEST(EventLimit, SixtyThreeClientsAreServedAndTheSixtyFourthIsRefusedWithTheReas
     // The limit is on clients at once: when one leaves, a new one is served.
     clients.front().close();
     ASSERT_TRUE(running.server().wait_closed(1, std::chrono::seconds{10}));
-    iocp::UniqueSocket next = iocp::connect_loopback(running.port());
+    iocp::UniqueSocket next = iocp::testing::connect_with_timeout(running.port());
     EXPECT_EQ(echo(next.get(), "room again"), "room again");
 
     const ch02::ServerStats stats = running.stop();

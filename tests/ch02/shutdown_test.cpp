@@ -6,6 +6,7 @@
 
 #include "iocp/error.h"
 #include "iocp/loopback.h"
+#include "iocp/testing.h"
 
 #include <gtest/gtest.h>
 
@@ -23,7 +24,7 @@ TEST_P(Shutdown, StopWithClientsStillConnectedFreesEverySessionAndClosesThem) {
     ch02::RunningServer running{{GetParam(), 4}, 0};
     std::vector<iocp::UniqueSocket> clients;
     for (int i = 0; i < 5; ++i) {
-        clients.push_back(iocp::connect_loopback(running.port()));
+        clients.push_back(iocp::testing::connect_with_timeout(running.port()));
         const char byte = 'x';
         iocp::check_wsa(send(clients.back().get(), &byte, 1, 0), "send");
         char back = 0;

@@ -7,32 +7,20 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace {
 
-void send_all(SOCKET socket, const std::string& data) {
-    size_t sent = 0;
-    while (sent < data.size()) {
-        sent += static_cast<size_t>(iocp::check_wsa(
-            send(socket, data.data() + sent, static_cast<int>(data.size() - sent), 0), "send"));
-    }
-}
+using iocp::testing::receive_exactly;
+using iocp::testing::send_all;
 
-std::string receive_exactly(SOCKET socket, size_t size) {
-    std::string data(size, '\0');
-    size_t received = 0;
-    while (received < size) {
-        const int n = iocp::check_wsa(
-            recv(socket, data.data() + received, static_cast<int>(size - received), 0), "recv");
-        if (n == 0) {
-            ADD_FAILURE() << "the peer closed after " << received << " of " << size << " bytes";
-            break;
-        }
-        received += static_cast<size_t>(n);
-    }
-    data.resize(received);
-    return data;
+std::vector<std::byte> bytes_of(const std::string& text) {
+    const auto* first = reinterpret_cast<const std::byte*>(text.data());
+    return {first, first + text.size()};
 }
 
 TEST(Loopback, ListenerGetsASystemPickedPortOn127001) {
@@ -66,14 +54,19 @@ TEST(Loopback, ListeningOnAChosenPortThatIsTakenFailsWithAddressInUse) {
 TEST(Loopback, SocketPairCarriesBytesBothWays) {
     iocp::WinsockSession winsock;
     iocp::SocketPair pair = iocp::make_socket_pair();
-    std::string request(100'000, '\0');
+    iocp::testing::set_timeouts(pair.client.get());
+    iocp::testing::set_timeouts(pair.server.get());
+    std::vector<std::byte> request(100'000);
     for (size_t i = 0; i < request.size(); ++i) {
-        request[i] = static_cast<char>(i * 7 + 1);
+        request[i] = static_cast<std::byte>(i * 7 + 1);
     }
-    send_all(pair.client.get(), request);
-    EXPECT_EQ(receive_exactly(pair.server.get(), request.size()), request);
-    send_all(pair.server.get(), "pong");
-    EXPECT_EQ(receive_exactly(pair.client.get(), 4), "pong");
+    // More than the socket buffers may hold: the sender needs a reader at the same time.
+    std::thread sender{[&] { send_all(pair.client.get(), request); }};
+    const std::vector<std::byte> received = receive_exactly(pair.server.get(), request.size());
+    sender.join();
+    EXPECT_EQ(received, request);
+    send_all(pair.server.get(), bytes_of("pong"));
+    EXPECT_EQ(receive_exactly(pair.client.get(), 4), bytes_of("pong"));
 
     sockaddr_in peer{};
     int length = sizeof(peer);
@@ -82,16 +75,12 @@ TEST(Loopback, SocketPairCarriesBytesBothWays) {
     EXPECT_EQ(ntohs(peer.sin_port), iocp::local_port(pair.client.get()));
 }
 
-TEST(Loopback, ConnectToAClosedPortIsRefused) {
+TEST(Loopback, ConnectToAPortWithNoListenerIsRefused) {
     iocp::WinsockSession winsock;
-    std::uint16_t port = 0;
-    {
-        iocp::Listener listener = iocp::listen_loopback();
-        port = listener.port;
-    }  // closed: nothing listens on `port` now
+    const iocp::testing::PortWithNoListener nobody = iocp::testing::port_with_no_listener();
     try {
-        iocp::UniqueSocket socket = iocp::connect_loopback(port);
-        FAIL() << "connect to a closed port succeeded";
+        iocp::UniqueSocket socket = iocp::connect_loopback(nobody.port);
+        FAIL() << "connect to a port with no listener succeeded";
     } catch (const std::system_error& e) {
         EXPECT_EQ(e.code().value(), WSAECONNREFUSED) << e.what();
     }

@@ -37,7 +37,9 @@ bool poll_until(const std::function<bool()>& condition, Clock::duration limit,
         if (Clock::now() >= deadline) {
             break;
         }
-        std::this_thread::yield();  // the server's threads need the processor more than we do
+        // Sleep, don't spin: the server's threads and the wineserver need the processor more
+        // than we do, and a spinning poller on two cores would slow what it waits for.
+        std::this_thread::sleep_for(1ms);
     }
     return condition();
 }
@@ -180,13 +182,7 @@ std::vector<std::byte> pattern(std::size_t id, std::size_t size, std::size_t off
 
 iocp::UniqueSocket connect_client(std::uint16_t port, std::chrono::milliseconds timeout) {
     iocp::UniqueSocket socket = iocp::connect_loopback(port);
-    const DWORD ms = static_cast<DWORD>(timeout.count());
-    iocp::check_wsa(setsockopt(socket.get(), SOL_SOCKET, SO_RCVTIMEO,
-                               reinterpret_cast<const char*>(&ms), sizeof(ms)),
-                    "setsockopt(SO_RCVTIMEO)");
-    iocp::check_wsa(setsockopt(socket.get(), SOL_SOCKET, SO_SNDTIMEO,
-                               reinterpret_cast<const char*>(&ms), sizeof(ms)),
-                    "setsockopt(SO_SNDTIMEO)");
+    iocp::testing::set_timeouts(socket.get(), timeout);
     const BOOL no_delay = TRUE;  // small writes (1-byte headers) leave at once
     iocp::check_wsa(setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY,
                                reinterpret_cast<const char*>(&no_delay), sizeof(no_delay)),
@@ -349,16 +345,17 @@ std::string describe(const EchoResult& r) {
 }
 
 BackgroundLoad::BackgroundLoad(std::uint16_t port, ch04::Protocol protocol, std::size_t connections,
-                               std::size_t size, std::size_t pipeline) {
+                               std::size_t size, std::size_t pipeline,
+                               std::chrono::seconds run_for) {
     options_.port = port;
     options_.protocol = protocol;
     options_.connections = connections;
     options_.size = size;
     options_.pipeline = pipeline;
-    options_.messages = 0;       // a duration run ...
-    options_.duration = 100s;    // ... that finish() ends long before this
-    options_.time_limit = 110s;  // the client's own backstop, under CTest's 120 s
-    options_.warmup = true;      // every connection echoed once, then on_measuring
+    options_.messages = 0;                // a duration run ...
+    options_.duration = run_for;          // ... that finish() ends before this
+    options_.time_limit = run_for + 10s;  // the client's own backstop
+    options_.warmup = true;               // every connection echoed once, then on_measuring
     options_.stop = &stop_;
     options_.on_measuring = [this] {  // a client worker thread: only note it
         const std::lock_guard lock{mutex_};

@@ -7,7 +7,8 @@
 //
 // iocp::testing::thrown_by(call) returns the std::system_error that `call` throws (a failure if
 // it throws none), so a test can check the error's code and text; handle_is_open(handle) says
-// whether a HANDLE is still open (Windows).
+// whether a HANDLE is still open (Windows). set_timeouts and connect_with_timeout bound a test
+// socket's blocking calls, so a silent server fails a test in seconds instead of hanging it.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -32,22 +33,71 @@ std::system_error thrown_by(Call call) {
 
 #ifdef _WIN32
 #include "iocp/error.h"
+#include "iocp/loopback.h"
 #include "iocp/wine.h"
 #include "iocp/win32.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
 namespace iocp::testing {
 
-// Sends every byte on a blocking socket (throws std::system_error on failure).
+// How long a test's blocking socket call may wait for its peer before it fails.
+inline constexpr std::chrono::milliseconds socket_patience{10'000};
+
+// Bounds every blocking send and receive on `socket` (SO_SNDTIMEO, SO_RCVTIMEO): a call that
+// waits longer fails with WSAETIMEDOUT.
+inline void set_timeouts(SOCKET socket, std::chrono::milliseconds timeout = socket_patience) {
+    const DWORD ms = static_cast<DWORD>(timeout.count());
+    for (const int option : {SO_RCVTIMEO, SO_SNDTIMEO}) {
+        iocp::check_wsa(
+            setsockopt(socket, SOL_SOCKET, option, reinterpret_cast<const char*>(&ms), sizeof(ms)),
+            "setsockopt(SO_RCVTIMEO/SO_SNDTIMEO)");
+    }
+}
+
+// A port on 127.0.0.1 where nobody listens, and the socket that keeps it so: bound, never
+// listening. A connect there is refused, and while `holder` lives no other process (a parallel
+// test) can start listening on the port, as it could on the port of a listener just closed.
+struct PortWithNoListener {
+    iocp::UniqueSocket holder;
+    std::uint16_t port = 0;
+};
+inline PortWithNoListener port_with_no_listener() {
+    PortWithNoListener result{iocp::make_tcp_socket(), 0};
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;  // the system picks a free port
+    iocp::check_wsa(
+        bind(result.holder.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)),
+        "bind");
+    result.port = iocp::local_port(result.holder.get());
+    return result;
+}
+
+// A blocking client socket connected to 127.0.0.1:port, its sends and receives bounded.
+inline iocp::UniqueSocket connect_with_timeout(
+    std::uint16_t port, std::chrono::milliseconds timeout = socket_patience) {
+    iocp::UniqueSocket socket = iocp::connect_loopback(port);
+    set_timeouts(socket.get(), timeout);
+    return socket;
+}
+
+// Sends every byte on a blocking socket (throws std::system_error on failure). At most 64 KiB
+// a call, so a send timeout (SO_SNDTIMEO) bounds a stall, not the whole transfer.
 inline void send_all(SOCKET socket, std::span<const std::byte> bytes) {
+    constexpr std::size_t most_per_call = 64 * 1024;
     std::size_t sent = 0;
     while (sent < bytes.size()) {  // each pass sends at least one byte or throws
+        const std::size_t size = std::min(bytes.size() - sent, most_per_call);
         sent += static_cast<std::size_t>(
             iocp::check_wsa(send(socket, reinterpret_cast<const char*>(bytes.data() + sent),
-                                 static_cast<int>(bytes.size() - sent), 0),
+                                 static_cast<int>(size), 0),
                             "send"));
     }
 }

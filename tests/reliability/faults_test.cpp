@@ -57,7 +57,7 @@ testing::AssertionResult push_until_paused(const TestServer& server, SOCKET sock
             if (error != WSAEWOULDBLOCK) {
                 return testing::AssertionFailure() << "send failed with " << error;
             }
-            std::this_thread::yield();  // the buffers are full for now: let the server work
+            std::this_thread::sleep_for(1ms);  // the buffers are full: let the server work
             continue;
         }
         sent += static_cast<std::size_t>(n);
@@ -83,6 +83,15 @@ TEST(FaultsUnderLoad, ResetsMidSendMidReceiveAndIdleCostOnlyTheirOwnSessions) {
         ASSERT_TRUE(push_until_paused(server, socket.get(), server.counters().read_pauses, sent))
             << "client " << i;
         reset_connection(socket);
+        // Gone before the next client reads its baseline: a session that resumed and paused
+        // again after that read would let the next client stop before its own pause.
+        ASSERT_TRUE(wait_for_counters(
+            server,
+            [&](const ch04::ServerCounters& c) {
+                return c.accepted == load_connections + i + 1 &&
+                       c.sessions_alive == load_connections;
+            },
+            "the mid-send session closed"));
     }
     // Mid-receive: half a message echoed and checked, then more bytes and a reset before
     // their echo is read: the server is receiving when the reset comes.
@@ -97,6 +106,14 @@ TEST(FaultsUnderLoad, ResetsMidSendMidReceiveAndIdleCostOnlyTheirOwnSessions) {
     // Idle: connected, nothing sent; the session's first receive is pending at the reset.
     for (std::size_t i = 0; i < rude; ++i) {
         iocp::UniqueSocket socket = connect_client(server.port());
+        // Accepted first: a client reset while still in the backlog would end as a failed
+        // AcceptEx, not as a session (the AcceptFaults test covers that case).
+        ASSERT_TRUE(wait_for_counters(
+            server,
+            [&](const ch04::ServerCounters& c) {
+                return c.accepted == load_connections + mid_send + rude + i + 1;
+            },
+            "the idle client accepted"));
         reset_connection(socket);
     }
     // Every rude session is gone while the load's 50 are still alive and busy.
@@ -206,7 +223,7 @@ TEST(FaultsUnderLoad, ClientsThatNeverReadAreHeldToTheBoundWhileOthersAreServed)
             if (n == SOCKET_ERROR) {
                 ASSERT_EQ(WSAGetLastError(), WSAEWOULDBLOCK);
                 ++refusals;
-                std::this_thread::yield();
+                std::this_thread::sleep_for(1ms);  // 200 refusals: at least 0.2 s of full
             } else {
                 refusals = 0;
                 more += static_cast<std::size_t>(n);

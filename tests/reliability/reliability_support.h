@@ -62,7 +62,7 @@ private:
 };
 
 // Polls `condition` until it holds: at most `max_polls` times and until `limit` has passed,
-// yielding the processor between polls. Returns whether it held.
+// sleeping a millisecond between polls. Returns whether it held.
 bool poll_until(const std::function<bool()>& condition, Clock::duration limit,
                 std::uint64_t max_polls = 100'000'000);
 
@@ -151,11 +151,13 @@ std::string describe(const EchoResult& result);
 // Chapter 4's verifying client (run_client) in a thread: `connections` connections, each
 // sending `size`-byte messages (packet: payloads) with `pipeline` in flight, every echoed byte
 // checked, until finish(). wait_live() returns once every connection has had an echo (the
-// client's warm-up), so what a test does after it meets live, busy sessions.
+// client's warm-up), so what a test does after it meets live, busy sessions. The load ends by
+// itself after `run_for` (the default is inside CTest's 120 s): a test calls finish() before.
 class BackgroundLoad {
 public:
     BackgroundLoad(std::uint16_t port, ch04::Protocol protocol, std::size_t connections,
-                   std::size_t size = 512, std::size_t pipeline = 4);
+                   std::size_t size = 512, std::size_t pipeline = 4,
+                   std::chrono::seconds run_for = 100s);
     ~BackgroundLoad();
     BackgroundLoad(const BackgroundLoad&) = delete;
     BackgroundLoad& operator=(const BackgroundLoad&) = delete;

@@ -212,9 +212,9 @@ enum class State {
 };
 
 struct Connection {
-    Connection(std::size_t index, std::size_t chunk_capacity, std::size_t inbox_size,
+    Connection(std::size_t connection_index, std::size_t chunk_capacity, std::size_t inbox_size,
                std::size_t pipeline)
-        : index(index), inbox(inbox_size), started(pipeline) {
+        : index(connection_index), inbox(inbox_size), started(pipeline) {
         chunk.reserve(chunk_capacity);  // never grows past this: chunk.data() stays put
     }
 

@@ -52,9 +52,9 @@ INSTANTIATE_TEST_SUITE_P(BlocksAndSizes, FileRequests,
                                           testing::Values(std::size_t{1}, std::size_t{511},
                                                           std::size_t{4096}, std::size_t{65536 + 7},
                                                           std::size_t{1024 * 1024})),
-                         [](const testing::TestParamInfo<FileRequests::ParamType>& info) {
-                             return std::to_string(std::get<0>(info.param)) + "_blocks_of_" +
-                                    std::to_string(std::get<1>(info.param)) + "_bytes";
+                         [](const testing::TestParamInfo<FileRequests::ParamType>& param_info) {
+                             return std::to_string(std::get<0>(param_info.param)) + "_blocks_of_" +
+                                    std::to_string(std::get<1>(param_info.param)) + "_bytes";
                          });
 
 TEST(FileRequestsOptions, ZeroBlocksOrTooMuchMemoryIsRejectedBeforeAnyIo) {

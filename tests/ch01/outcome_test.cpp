@@ -48,8 +48,10 @@ TEST(Outcome, WsaCallSocketErrorWithIoPendingIsInFlight) {
 }
 
 TEST(Outcome, WsaCallSocketErrorWithAnyOtherErrorFailed) {
+    // Each cast: the Windows SDK defines the WSAE codes as long, MinGW as int.
     for (const int error :
-         {WSAECONNRESET, WSAENOTSOCK, WSAEWOULDBLOCK, static_cast<int>(WSA_IO_INCOMPLETE)}) {
+         {static_cast<int>(WSAECONNRESET), static_cast<int>(WSAENOTSOCK),
+          static_cast<int>(WSAEWOULDBLOCK), static_cast<int>(WSA_IO_INCOMPLETE)}) {
         const ch01::Issued issued = ch01::classify_wsa_call(SOCKET_ERROR, error);
         EXPECT_EQ(issued.outcome, IssueOutcome::failed) << error;
         EXPECT_EQ(issued.error, static_cast<DWORD>(error));

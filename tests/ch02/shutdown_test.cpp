@@ -71,8 +71,8 @@ TEST_P(Shutdown, StopWithNoClientEverConnectedJoinsEveryThread) {
 
 INSTANTIATE_TEST_SUITE_P(Models, Shutdown,
                          testing::Values(Notify::event, Notify::routine, Notify::iocp),
-                         [](const testing::TestParamInfo<Notify>& info) {
-                             return std::string{ch02::notify_name(info.param)};
+                         [](const testing::TestParamInfo<Notify>& param_info) {
+                             return std::string{ch02::notify_name(param_info.param)};
                          });
 
 }  // namespace

@@ -77,8 +77,8 @@ INSTANTIATE_TEST_SUITE_P(
                     Load{Protocol::packet, 64, 20, 1, 8}, Load{Protocol::packet, 64, 10, 1000, 4},
                     Load{Protocol::packet, 16, 5, ch04::max_packet_payload, 2},
                     Load{Protocol::packet, 512, 4, 100, 1}),
-    [](const testing::TestParamInfo<Load>& info) {
-        const Load& load = info.param;
+    [](const testing::TestParamInfo<Load>& param_info) {
+        const Load& load = param_info.param;
         return std::string{load.protocol == Protocol::packet ? "packet_" : "stream_"} +
                std::to_string(load.connections) + "_connections_" + std::to_string(load.size) +
                "_bytes_pipeline_" + std::to_string(load.pipeline);

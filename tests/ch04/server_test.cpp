@@ -87,9 +87,10 @@ INSTANTIATE_TEST_SUITE_P(ConnectionsAndSizes, StreamEcho,
                          testing::Values(std::make_tuple(std::size_t{1}, std::size_t{1}),
                                          std::make_tuple(std::size_t{64}, std::size_t{4096}),
                                          std::make_tuple(std::size_t{4}, std::size_t{1024 * 1024})),
-                         [](const auto& info) {
-                             return std::to_string(std::get<0>(info.param)) + "_connections_" +
-                                    std::to_string(std::get<1>(info.param)) + "_bytes";
+                         [](const auto& param_info) {
+                             return std::to_string(std::get<0>(param_info.param)) +
+                                    "_connections_" +
+                                    std::to_string(std::get<1>(param_info.param)) + "_bytes";
                          });
 
 TEST(ServerModes, ZeroByteReceivesAndBlockingAcceptEchoToo) {

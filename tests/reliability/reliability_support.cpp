@@ -11,6 +11,7 @@
 #include <winternl.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <sstream>
 
@@ -96,9 +97,25 @@ void expect_all_freed(const ch04::ServerCounters& counters) {
 
 namespace {
 
-// This process's entries in NtQuerySystemInformation(SystemHandleInformation): one per open
-// handle. ntdll is found at run time, as common/src/wine.cpp finds wine_get_version.
-std::vector<SYSTEM_HANDLE_ENTRY> handles_listed_by_the_system() {
+// One entry of NtQuerySystemInformation(SystemExtendedHandleInformation), as Windows and Wine
+// lay it out. The Windows SDK's winternl.h declares none of it (MinGW's declares only the older
+// SystemHandleInformation, whose process ids are 16 bits wide), so it is written out here.
+struct HandleEntry {
+    PVOID object;
+    ULONG_PTR owner_pid;
+    ULONG_PTR value;
+    ULONG access;
+    USHORT creator_back_trace;
+    USHORT object_type;
+    ULONG attributes;
+    ULONG reserved;
+};
+// The list: two ULONG_PTRs (the count, then a reserved one), then the entries.
+constexpr std::size_t handle_list_header = 2 * sizeof(ULONG_PTR);
+
+// This process's entries in the system's handle list: one per open handle. ntdll is found at
+// run time, as common/src/wine.cpp finds wine_get_version.
+std::vector<HandleEntry> handles_listed_by_the_system() {
     using Query = NTSTATUS(NTAPI*)(ULONG, PVOID, ULONG, PULONG);
     const HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
     if (ntdll == nullptr) {
@@ -109,28 +126,34 @@ std::vector<SYSTEM_HANDLE_ENTRY> handles_listed_by_the_system() {
         iocp::throw_last_error("GetProcAddress(NtQuerySystemInformation)");
     }
     const auto query = reinterpret_cast<Query>(reinterpret_cast<void (*)()>(proc));
-    constexpr ULONG system_handle_information = 16;
+    constexpr ULONG system_extended_handle_information = 64;
     constexpr auto length_mismatch = static_cast<NTSTATUS>(0xC0000004L);
     std::vector<std::byte> buffer(1 << 20);
     NTSTATUS status = length_mismatch;
     for (int tries = 0; tries < 6 && status == length_mismatch; ++tries) {  // grow, bounded
         ULONG needed = 0;
-        status = query(system_handle_information, buffer.data(), static_cast<ULONG>(buffer.size()),
-                       &needed);
+        status = query(system_extended_handle_information, buffer.data(),
+                       static_cast<ULONG>(buffer.size()), &needed);
         if (status == length_mismatch) {
             buffer.resize(std::max<std::size_t>(needed, buffer.size()) * 2);
         }
     }
     if (status < 0) {
-        iocp::throw_win32_error("NtQuerySystemInformation(SystemHandleInformation)",
+        iocp::throw_win32_error("NtQuerySystemInformation(SystemExtendedHandleInformation)",
                                 static_cast<DWORD>(status));
     }
-    const auto& info = *reinterpret_cast<const SYSTEM_HANDLE_INFORMATION*>(buffer.data());
+    ULONG_PTR count = 0;
+    std::memcpy(&count, buffer.data(), sizeof(count));
+    // Never past the buffer, whatever the count says.
+    count = std::min<ULONG_PTR>(count, (buffer.size() - handle_list_header) / sizeof(HandleEntry));
     const DWORD self = GetCurrentProcessId();
-    std::vector<SYSTEM_HANDLE_ENTRY> ours;
-    for (ULONG i = 0; i < info.Count; ++i) {
-        if (info.Handle[i].OwnerPid == self) {
-            ours.push_back(info.Handle[i]);
+    std::vector<HandleEntry> ours;
+    for (ULONG_PTR i = 0; i < count; ++i) {
+        HandleEntry entry{};
+        std::memcpy(&entry, buffer.data() + handle_list_header + i * sizeof(HandleEntry),
+                    sizeof(entry));
+        if (entry.owner_pid == self) {
+            ours.push_back(entry);
         }
     }
     return ours;
@@ -151,8 +174,8 @@ std::uint32_t process_handle_count() {
 
 std::map<int, int> handle_types() {
     std::map<int, int> types;
-    for (const SYSTEM_HANDLE_ENTRY& entry : handles_listed_by_the_system()) {
-        ++types[entry.ObjectType];
+    for (const HandleEntry& entry : handles_listed_by_the_system()) {
+        ++types[entry.object_type];
     }
     return types;
 }

@@ -98,8 +98,8 @@ TEST_P(EchoClientPipeline, SixteenConnectionsVerifyEveryMessage) {
 
 INSTANTIATE_TEST_SUITE_P(Depths, EchoClientPipeline,
                          testing::Values(std::size_t{1}, std::size_t{8}),
-                         [](const testing::TestParamInfo<std::size_t>& info) {
-                             return "pipeline_" + std::to_string(info.param);
+                         [](const testing::TestParamInfo<std::size_t>& param_info) {
+                             return "pipeline_" + std::to_string(param_info.param);
                          });
 
 TEST(EchoClient, OneMebibyteMessageDoesNotDeadlock) {

@@ -280,7 +280,8 @@ TEST(FrameAssembler, AFrameOfExactlyTheLimitIsAcceptedAndOneByteMoreIsTooLarge) 
 }
 
 TEST(FrameAssembler, SizesBelowTheHeaderAreTooSmallAndNeverLoop) {
-    for (const std::uint16_t size : {0, 1, 2, 3}) {
+    for (const std::uint16_t size :
+         {std::uint16_t{0}, std::uint16_t{1}, std::uint16_t{2}, std::uint16_t{3}}) {
         SCOPED_TRACE("size " + std::to_string(size));
         Collector collector;
         // Plenty of bytes behind the header: a parser that loops on a zero size would spin.

@@ -57,7 +57,7 @@ constexpr int max_threads = 64;
 // A worker's wait for a packet. Finite because Wine wakes no waiter when a port is closed; the
 // workers are stopped by sentinels, this only keeps each wait bounded.
 constexpr DWORD poll_ms = 100;
-constexpr auto close_limit = 5s;    // from our shutdown(SD_SEND) to the server's close
+constexpr auto close_limit = 20s;   // from our shutdown(SD_SEND) to the server's close
 constexpr auto drain_limit = 10s;   // for the I/O of closed connections to complete
 constexpr auto worker_slack = 30s;  // workers stop by themselves this long after drain_limit
 constexpr auto count_run_limit = 60s;
@@ -682,7 +682,9 @@ void Client::pump(Connection& connection, Worker& worker) {
             if (options_.protocol == Protocol::packet && chunk.size() + wire_ > buffer_size_) {
                 break;  // a frame goes whole into one chunk
             }
-            connection.started[connection.send_sequence % options_.pipeline] = now;
+            // Read again after more_to_start: if the warm-up ended meanwhile, this message is
+            // stamped at or after measure_start_, so it is measured like every later one.
+            connection.started[connection.send_sequence % options_.pipeline] = Clock::now();
         }
         if (options_.protocol == Protocol::packet) {
             append_message(chunk, Protocol::packet, options_.size, connection.index,

@@ -340,6 +340,7 @@ void EchoServer::Impl::on_accept(AcceptContext& accept, DWORD error) {
                             "setsockopt(SO_UPDATE_ACCEPT_CONTEXT)");
             start_session(std::move(socket));
         } catch (const std::system_error& e) {
+            ++failed_accepts_;  // not a session: counted, so accepts + failures add up
             log_.warn("dropping a new connection: ", e.what());  // it alone is lost
         }
     }

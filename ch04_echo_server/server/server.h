@@ -76,7 +76,7 @@ struct ServerCounters {
     std::uint64_t receives = 0;        // receives that brought data
     std::uint64_t frames = 0;          // packet mode: whole frames echoed
     std::uint64_t bad_frames = 0;      // packet mode: sessions closed for a malformed frame
-    std::uint64_t failed_accepts = 0;  // AcceptEx completions that failed (not connections)
+    std::uint64_t failed_accepts = 0;  // failed AcceptEx, or a socket not set up: no session
     std::uint64_t read_pauses = 0;     // times a full send queue paused a session's reading
     std::uint64_t most_queued = 0;     // the most echo bytes one session ever held unsent
     // What the performance options did (each stays 0 while its option is off).

@@ -10,6 +10,12 @@
 # environment is quiet and needs no display: WINEDEBUG=-all hides Wine's own diagnostics and
 # WINEDLLOVERRIDES stops Wine from offering to install Mono and Gecko. A persistent wineserver
 # cuts each program's start from about 2 s to 0.3 s; whoever starts it must stop it.
+#
+# Under heavy parallel load Wine 8's wineserver can crash (SIGSEGV). Every program connected to
+# it is then cut off: it exits with status 0 and no output (ntdll ends a process whose server
+# connection closes with status 0), or it hangs. `run` therefore watches the server it started
+# with: if that server ends while the program runs, the program is stopped and `run` fails with
+# a message that says so, so a test cut off this way never passes, nor fails in silence.
 set -euo pipefail
 
 if [[ $# -lt 2 ]]; then
@@ -70,6 +76,56 @@ boot_services() {
 }
 server_running() { wineserver -k0 2>/dev/null; }  # signal 0: only asks whether it exists
 
+# The pid of the wineserver serving PREFIX, if one runs: the server works in a folder named
+# after the prefix's device and inode (server-DEV-INODE), and /proc shows that as its cwd.
+server_pid() {
+    local folder pid
+    folder=$(printf 'server-%x-%x' $(stat -c '%d %i' "$WINEPREFIX"))
+    for pid in $(pgrep -x 'wineserver(32|64)?' || true); do
+        if [[ $(readlink "/proc/$pid/cwd" 2>/dev/null) == */"$folder" ]]; then
+            echo "$pid"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# A persistent server and Wine's services, unless a server already runs for PREFIX.
+ensure_server() {
+    if ! server_running; then
+        wineserver -p
+        boot_services
+    fi
+}
+
+# Runs in the background while a program runs: if `server` stops serving PREFIX, stops the
+# program (this script's other child), which would otherwise hang until its time limit.
+watch_server() {
+    local server=$1 parent=$2 folder
+    folder=$(printf 'server-%x-%x' $(stat -c '%d %i' "$WINEPREFIX"))
+    while [[ $(readlink "/proc/$server/cwd" 2>/dev/null) == */"$folder" ]]; do
+        sleep 0.5
+    done
+    local child
+    for child in $(pgrep -P "$parent" || true); do
+        [[ $child != "$BASHPID" ]] && kill -KILL "$child" 2>/dev/null
+    done
+    return 0
+}
+
+# Every process of PREFIX that is left: the children of a server that crashed are no longer
+# that server's, so `wineserver -k` cannot reach them. Wine's processes carry WINEPREFIX.
+kill_orphans() {
+    local pid
+    for pid in $(pgrep -f 'wine|\.exe' || true); do
+        [[ $pid == "$$" ]] && continue  # this script carries WINEPREFIX too
+        if tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" |
+            grep -qxF "WINEPREFIX=$WINEPREFIX"; then
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    done
+}
+
 case $action in
 init)
     init_prefix
@@ -78,15 +134,13 @@ start)
     init_prefix
     # A server left by an earlier run, or started by hand, is used as it is: a second
     # `wineserver -p` for the same prefix would fail.
-    if ! server_running; then
-        wineserver -p
-        boot_services
-    fi
+    ensure_server
     ;;
 stop)
     # -k kills the server and every process attached to it; -w waits until it is gone.
     wineserver -k 2>/dev/null || true
     wineserver -w 2>/dev/null || true
+    kill_orphans
     ;;
 run)
     if [[ $# -lt 1 ]]; then
@@ -94,8 +148,29 @@ run)
         exit 2
     fi
     init_prefix
-    server_running || boot_services
-    exec wine "$@"
+    ensure_server
+    server=$(server_pid) || {
+        echo "wine.sh: no wineserver runs for $WINEPREFIX after starting one" >&2
+        exit 1
+    }
+    # The watcher's output goes nowhere: its last `sleep` may outlive it, and must not hold
+    # the program's output pipe open (CTest reads until every writer is gone).
+    watch_server "$server" "$$" </dev/null >/dev/null 2>&1 &
+    watcher=$!
+    # In the foreground, so the program gets Ctrl+C itself (a background job would ignore it).
+    status=0
+    wine "$@" || status=$?
+    kill "$watcher" 2>/dev/null || true
+    wait "$watcher" 2>/dev/null || true
+    if [[ $(server_pid || true) != "$server" ]]; then
+        cat >&2 <<EOF_CRASH
+wine.sh: ${1##*/} was cut off (exit status $status): the wineserver (pid $server)
+wine.sh: ended while it ran. Wine's server crashed, and what the program printed or returned
+wine.sh: proves nothing. A bug of Wine 8 under heavy parallel load, not of the program.
+EOF_CRASH
+        exit 125
+    fi
+    exit "$status"
     ;;
 *)
     echo "wine.sh: unknown action '$action' (init, start, stop or run)" >&2

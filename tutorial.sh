@@ -12,6 +12,11 @@
 #                                              server against asio (bench/echo_bench.cpp;
 #                                              about 11 minutes, --quick 2) and write
 #                                              bench/results/. ARGS go to echo_bench.
+#   ./tutorial.sh stress [--runs N] [--jobs J] [--no-busy] [CTEST ARGS...]
+#                                              the flake hunt: every test N times (default 5)
+#                                              in random order, J at once (default twice the
+#                                              cores), one core kept busy; every failure listed.
+#                                              Not part of `test`: about 4 minutes a run.
 #
 # Set-up installs the packages that are missing (as root, or with sudo), configures each
 # CMake preset once and builds incrementally, so a second run is quick. Windows programs run
@@ -33,7 +38,7 @@ readonly wine_prefix=build/mingw-wine/wineprefix
 wine_started=false
 
 usage() {
-    sed -n '2,20s/^# \{0,1\}//p' "$0"
+    sed -n '2,25s/^# \{0,1\}//p' "$0"
 }
 
 # Bold headings on a terminal, plain text in logs.
@@ -98,7 +103,11 @@ stop_wine() {
         wine_started=false
     fi
 }
-trap stop_wine EXIT
+cleanup() {
+    stop_busy
+    stop_wine
+}
+trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- run ----------------------------------------------------------------------------------
@@ -167,29 +176,77 @@ junit_counts() {
     echo "${counts[*]}"
 }
 
-command_test() {
-    local presets=(mingw-wine native native-tsan)
+readonly test_presets=(mingw-wine native native-tsan)
+
+prepare_tests() {
     mkdir -p build
     install_missing_packages
     local preset
-    for preset in "${presets[@]}"; do
+    for preset in "${test_presets[@]}"; do
         build_preset "$preset"
     done
     start_wine
+}
 
-    local total=0 failed=0 skipped=0 status=0
-    for preset in "${presets[@]}"; do
-        say "testing $preset"
+# Failed tests in a JUnit report that say why loudly: those that wine.sh found cut off by a
+# crash of Wine's server, and those that printed nothing at all. "KIND NAME" lines.
+loud_failures() {
+    [[ -f $1 ]] || return 0
+    awk 'BEGIN { RS = "<testcase " }
+         /status="fail"/ && match($0, /name="[^"]*"/) {
+             name = substr($0, RSTART + 6, RLENGTH - 7)
+             if ($0 ~ /wine\.sh: .* was cut off/) { print "cut-off " name; next }
+             out = $0
+             if (!sub(/.*<system-out>/, "", out)) out = ""
+             sub(/<\/system-out>.*/, "", out)
+             gsub(/--- (stdout|stderr) ---|--- exit code: [^\n]*|[ \t\r\n]/, "", out)
+             if (out == "") print "silent " name
+         }' "$1"
+}
+
+# Says loudly which tests a crash of Wine's server cut off and which printed nothing at all.
+report_loud_failures() {
+    local kind name
+    while read -r kind name; do
+        case $kind in
+        cut-off) printf '%s\n' "tutorial.sh: $name was cut off by a crash of Wine's server" \
+                    "  (wine.sh saw the wineserver end while it ran: a Wine 8 bug under load," \
+                    "  see docs/reliability.md); it counts as failed." >&2 ;;
+        silent) printf '%s\n' "tutorial.sh: $name failed without printing anything at all:" \
+                   "  its program never got as far as its first line (see docs/reliability.md)." >&2 ;;
+        esac
+    done < <(loud_failures "$1")
+}
+
+# Runs CTest once in every test preset with the given arguments, adding to the totals below.
+# The names of failed tests are appended to $failures_file, each after the words in $1.
+total=0 failed=0 skipped=0 status=0
+failures_file=/dev/null
+run_suites() {
+    local label=$1 preset
+    shift
+    for preset in "${test_presets[@]}"; do
+        say "testing $preset${label:+ ($label)}"
         local report="build/$preset/ctest-junit.xml"
-        rm -f "$report"
-        ctest --preset "$preset" -j "$(nproc)" --no-tests=ignore --output-junit "$PWD/$report" \
-            "$@" || status=1
+        local failed_log="build/$preset/Testing/Temporary/LastTestsFailed.log"
+        rm -f "$report" "$failed_log"
+        ctest --preset "$preset" --no-tests=ignore --output-junit "$PWD/$report" "$@" ||
+            status=1
         local counts
         read -r -a counts <<<"$(junit_counts "$report")"
         total=$((total + counts[0]))
         failed=$((failed + counts[1]))
         skipped=$((skipped + counts[2]))
+        report_loud_failures "$report"
+        if [[ -f $failed_log ]]; then
+            sed "s/^[0-9]*:/${label:+$label: }$preset: /" "$failed_log" >>"$failures_file"
+        fi
     done
+}
+
+command_test() {
+    prepare_tests
+    run_suites "" -j "$(nproc)" "$@"
     stop_wine
 
     if [[ $total -eq 0 ]]; then
@@ -200,6 +257,62 @@ command_test() {
     if [[ $status -ne 0 || $failed -ne 0 ]]; then
         die "some tests failed (see above)"
     fi
+}
+
+# --- stress -------------------------------------------------------------------------------
+
+busy_pid=""
+stop_busy() {
+    if [[ -n $busy_pid ]]; then
+        kill "$busy_pid" 2>/dev/null || true
+        wait "$busy_pid" 2>/dev/null || true
+        busy_pid=""
+    fi
+}
+
+command_stress() {
+    local runs=5 jobs=$((2 * $(nproc))) busy=true
+    while [[ $# -gt 0 ]]; do
+        case $1 in
+        --runs) runs=${2:?--runs needs a number}; shift 2 ;;
+        --jobs) jobs=${2:?--jobs needs a number}; shift 2 ;;
+        --no-busy) busy=false; shift ;;
+        *) break ;;
+        esac
+    done
+    [[ $runs =~ ^[1-9][0-9]*$ && $jobs =~ ^[1-9][0-9]*$ ]] ||
+        die "--runs and --jobs take a positive whole number"
+    prepare_tests
+
+    mkdir -p build/stress
+    failures_file=build/stress/failures.txt
+    : >"$failures_file"
+    local started=$SECONDS
+    if [[ $busy == true ]]; then
+        # One core kept busy the whole time, so every test meets a machine short of processor
+        # time. Bounded: it ends with this script, or after 4 hours at most.
+        local pin=()
+        command -v taskset >/dev/null 2>&1 && pin=(taskset -c 0)
+        timeout 4h "${pin[@]}" bash -c 'while :; do :; done' &
+        busy_pid=$!
+    fi
+    local run
+    for ((run = 1; run <= runs; ++run)); do
+        run_suites "run $run of $runs" -j "$jobs" --schedule-random "$@"
+    done
+    stop_busy
+    stop_wine
+
+    [[ $total -eq 0 ]] && die "no test matched: $*"
+    local minutes=$(((SECONDS - started + 30) / 60))
+    local summary
+    summary="stress: $runs runs of $((total / runs)) tests, $jobs at once, busy core: $busy,"
+    summary+=" $minutes min: $((total - failed - skipped)) passed, $failed failed,"
+    summary+=" $skipped skipped"
+    echo
+    [[ -s $failures_file ]] && { echo "failed:"; sed 's/^/  /' "$failures_file"; }
+    echo "$summary" | tee build/stress/summary.txt
+    [[ $status -eq 0 && $failed -eq 0 ]] || die "the stress run found failures (listed above)"
 }
 
 # --- bench --------------------------------------------------------------------------------
@@ -231,6 +344,10 @@ test)
 bench)
     shift
     command_bench "$@"
+    ;;
+stress)
+    shift
+    command_stress "$@"
     ;;
 -h | --help | help)
     usage

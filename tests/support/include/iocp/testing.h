@@ -1,7 +1,8 @@
 // tests/support/include/iocp/testing.h: helpers shared by the tests of every chapter.
 //
 // IOCP_SKIP_UNDER_WINE(reason) skips the rest of a test when it runs under Wine, stating the
-// reason, for behaviour that Wine does not implement (the concurrency cap, LIFO wake order...).
+// reason and naming the Windows CI workflow where it runs, for behaviour that Wine does not
+// implement (the concurrency cap, LIFO wake order...).
 // Never assert Wine's wrong behaviour instead, and never let such a test pass silently: CTest
 // lists a skipped test as "Skipped" with this message.
 //
@@ -131,11 +132,13 @@ inline bool handle_is_open(HANDLE handle) {
 
 }  // namespace iocp::testing
 
-#define IOCP_SKIP_UNDER_WINE(reason)                               \
-    do {                                                           \
-        if (::iocp::running_under_wine()) {                        \
-            GTEST_SKIP() << "Wine " << ::iocp::wine_version()      \
-                         << " differs from Windows: " << (reason); \
-        }                                                          \
+#define IOCP_SKIP_UNDER_WINE(reason)                                        \
+    do {                                                                    \
+        if (::iocp::running_under_wine()) {                                 \
+            GTEST_SKIP() << "Wine " << ::iocp::wine_version()               \
+                         << " differs from Windows: " << (reason)           \
+                         << ". On Windows this test runs (the CI workflow " \
+                         << ".github/workflows/windows.yml)";               \
+        }                                                                   \
     } while (false)
 #endif

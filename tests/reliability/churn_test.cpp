@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <iostream>
+#include <string>
 
 namespace reliability {
 namespace {
@@ -38,14 +39,14 @@ TEST(Churn, TwentyThousandConnectionsLeaveNoSessionIoOrHandleBehind) {
 
     // Two warm-up rounds: Winsock's, Wine's and the thread pool's lazily made handles exist
     // after them, so the baseline below already holds them.
-    const std::map<int, int> before_warm_up = handle_types();
+    const std::map<std::string, int> before_warm_up = handle_types();
     for (int warm_up = 0; warm_up < 2; ++warm_up) {
         expect_served(ch04::run_client(client), connections);
         ASSERT_TRUE(wait_for_sessions(server, 0));
     }
-    const std::map<int, int> baseline = handle_types();
+    const std::map<std::string, int> baseline = handle_types();
     const std::uint32_t baseline_count = process_handle_count();
-    int event_type = -1;
+    std::string event_type;
     {
         // The instrument sees a single handle, and names the event type: one more event, one
         // more in the count.
@@ -59,7 +60,7 @@ TEST(Churn, TwentyThousandConnectionsLeaveNoSessionIoOrHandleBehind) {
             }
         }
     }
-    ASSERT_NE(event_type, -1);
+    ASSERT_FALSE(event_type.empty());
     ASSERT_EQ(process_handle_count(), baseline_count);
 
     const Clock::time_point start = Clock::now();
@@ -75,7 +76,7 @@ TEST(Churn, TwentyThousandConnectionsLeaveNoSessionIoOrHandleBehind) {
         ASSERT_TRUE(wait_for_sessions(server, 0)) << "after round " << round;
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    const std::map<int, int> after = handle_types();
+    const std::map<std::string, int> after = handle_types();
     const std::uint32_t after_count = process_handle_count();
     std::cout << "churn: " << cycles << " cycles in " << seconds << " s ("
               << static_cast<double>(cycles) / seconds << " connections/s); handles "

@@ -97,66 +97,60 @@ void expect_all_freed(const ch04::ServerCounters& counters) {
 
 namespace {
 
-// One entry of NtQuerySystemInformation(SystemExtendedHandleInformation), as Windows and Wine
-// lay it out. The Windows SDK's winternl.h declares none of it (MinGW's declares only the older
-// SystemHandleInformation, whose process ids are 16 bits wide), so it is written out here.
-struct HandleEntry {
-    PVOID object;
-    ULONG_PTR owner_pid;
-    ULONG_PTR value;
-    ULONG access;
-    USHORT creator_back_trace;
-    USHORT object_type;
-    ULONG attributes;
-    ULONG reserved;
-};
-// The list: two ULONG_PTRs (the count, then a reserved one), then the entries.
-constexpr std::size_t handle_list_header = 2 * sizeof(ULONG_PTR);
+// This process's open handles, found by asking about each handle value in turn, and not from
+// the system's list of every process's handles (NtQuerySystemInformation, class 16 or 64):
+// Wine 8's server crashes building that list when some process's handle table is empty at that
+// moment (a process starting or ending in a parallel test), and takes every Wine program down
+// with it. Handle values are multiples of 4, given out lowest free first (Wine) or from the
+// table's free list (Windows), so the open ones lie below the table's high-water mark; the scan
+// stops after `gap_limit` values in a row that are not handles, far more than this suite ever
+// has open at once.
+std::vector<HANDLE> own_handles() {
+    constexpr std::uintptr_t gap_limit = 16'384;
+    std::vector<HANDLE> found;
+    std::uintptr_t misses = 0;
+    for (std::uintptr_t value = 4; misses < gap_limit; value += 4) {  // ends: misses grow
+        const auto handle = reinterpret_cast<HANDLE>(value);
+        DWORD flags = 0;
+        if (!GetHandleInformation(handle, &flags)) {
+            ++misses;
+            continue;
+        }
+        misses = 0;
+        found.push_back(handle);
+    }
+    return found;
+}
 
-// This process's entries in the system's handle list: one per open handle. ntdll is found at
-// run time, as common/src/wine.cpp finds wine_get_version.
-std::vector<HandleEntry> handles_listed_by_the_system() {
-    using Query = NTSTATUS(NTAPI*)(ULONG, PVOID, ULONG, PULONG);
+// The name of a handle's object type ("Event", "File", ...), from NtQueryObject; ntdll is
+// found at run time, as common/src/wine.cpp finds wine_get_version.
+std::string type_name(HANDLE handle) {
+    using Query = NTSTATUS(NTAPI*)(HANDLE, OBJECT_INFORMATION_CLASS, PVOID, ULONG, PULONG);
     const HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
     if (ntdll == nullptr) {
         iocp::throw_last_error("GetModuleHandleW(ntdll.dll)");
     }
-    const FARPROC proc = GetProcAddress(ntdll, "NtQuerySystemInformation");
+    const FARPROC proc = GetProcAddress(ntdll, "NtQueryObject");
     if (proc == nullptr) {
-        iocp::throw_last_error("GetProcAddress(NtQuerySystemInformation)");
+        iocp::throw_last_error("GetProcAddress(NtQueryObject)");
     }
     const auto query = reinterpret_cast<Query>(reinterpret_cast<void (*)()>(proc));
-    constexpr ULONG system_extended_handle_information = 64;
-    constexpr auto length_mismatch = static_cast<NTSTATUS>(0xC0000004L);
-    std::vector<std::byte> buffer(1 << 20);
-    NTSTATUS status = length_mismatch;
-    for (int tries = 0; tries < 6 && status == length_mismatch; ++tries) {  // grow, bounded
-        ULONG needed = 0;
-        status = query(system_extended_handle_information, buffer.data(),
-                       static_cast<ULONG>(buffer.size()), &needed);
-        if (status == length_mismatch) {
-            buffer.resize(std::max<std::size_t>(needed, buffer.size()) * 2);
-        }
-    }
+    // PUBLIC_OBJECT_TYPE_INFORMATION and its name, which follows it in the same buffer.
+    alignas(PUBLIC_OBJECT_TYPE_INFORMATION) std::byte buffer[1024]{};
+    ULONG needed = 0;
+    const NTSTATUS status =
+        query(handle, ObjectTypeInformation, buffer, static_cast<ULONG>(sizeof(buffer)), &needed);
     if (status < 0) {
-        iocp::throw_win32_error("NtQuerySystemInformation(SystemExtendedHandleInformation)",
-                                static_cast<DWORD>(status));
+        iocp::throw_win32_error("NtQueryObject(ObjectTypeInformation)", static_cast<DWORD>(status));
     }
-    ULONG_PTR count = 0;
-    std::memcpy(&count, buffer.data(), sizeof(count));
-    // Never past the buffer, whatever the count says.
-    count = std::min<ULONG_PTR>(count, (buffer.size() - handle_list_header) / sizeof(HandleEntry));
-    const DWORD self = GetCurrentProcessId();
-    std::vector<HandleEntry> ours;
-    for (ULONG_PTR i = 0; i < count; ++i) {
-        HandleEntry entry{};
-        std::memcpy(&entry, buffer.data() + handle_list_header + i * sizeof(HandleEntry),
-                    sizeof(entry));
-        if (entry.owner_pid == self) {
-            ours.push_back(entry);
-        }
+    PUBLIC_OBJECT_TYPE_INFORMATION info{};
+    std::memcpy(&info, buffer, sizeof(info));
+    std::string name;
+    for (USHORT i = 0; i < info.TypeName.Length / sizeof(WCHAR); ++i) {
+        const WCHAR c = info.TypeName.Buffer[i];
+        name += c < 0x80 ? static_cast<char>(c) : '?';  // type names are ASCII
     }
-    return ours;
+    return name;
 }
 
 }  // namespace
@@ -166,22 +160,23 @@ std::uint32_t process_handle_count() {
     iocp::check_bool(GetProcessHandleCount(GetCurrentProcess(), &count), "GetProcessHandleCount");
     if (count == 0) {
         // No process lives without handles: this is Wine 8, whose ProcessHandleCount is a stub
-        // that answers 0. Its system-wide handle list is real; count ours there.
-        return static_cast<std::uint32_t>(handles_listed_by_the_system().size());
+        // that answers 0. Count them one by one.
+        return static_cast<std::uint32_t>(own_handles().size());
     }
     return static_cast<std::uint32_t>(count);
 }
 
-std::map<int, int> handle_types() {
-    std::map<int, int> types;
-    for (const HandleEntry& entry : handles_listed_by_the_system()) {
-        ++types[entry.object_type];
+std::map<std::string, int> handle_types() {
+    std::map<std::string, int> types;
+    for (const HANDLE handle : own_handles()) {
+        ++types[type_name(handle)];
     }
     return types;
 }
 
-std::string describe_change(const std::map<int, int>& before, const std::map<int, int>& after) {
-    std::map<int, std::pair<int, int>> counts;  // type: (before, after)
+std::string describe_change(const std::map<std::string, int>& before,
+                            const std::map<std::string, int>& after) {
+    std::map<std::string, std::pair<int, int>> counts;  // type: (before, after)
     for (const auto& [type, count] : before) {
         counts[type].first = count;
     }
@@ -191,7 +186,7 @@ std::string describe_change(const std::map<int, int>& before, const std::map<int
     std::ostringstream out;
     for (const auto& [type, count] : counts) {
         if (count.first != count.second) {
-            out << " type " << type << ": " << count.first << " -> " << count.second << ";";
+            out << " " << type << ": " << count.first << " -> " << count.second << ";";
         }
     }
     return out.str();

@@ -84,15 +84,16 @@ std::string describe(const ch04::ServerCounters& counters);
 void expect_all_freed(const ch04::ServerCounters& counters);
 
 // This process's open handles: GetProcessHandleCount, or under Wine 8 (whose answer there is
-// always 0) the process's entries in NtQuerySystemInformation(SystemHandleInformation).
+// always 0) a count of the handle values that are open (see the .cpp for why not the system's
+// list of handles).
 std::uint32_t process_handle_count();
 
-// The process's handles from the system's list, counted by object type index; and the
-// difference between two such counts (" type 8: 4 -> 5;"), to say what leaked. By type, not
-// by value: a socket's handle value changes from one accept to the next, its type's count
-// does not.
-std::map<int, int> handle_types();
-std::string describe_change(const std::map<int, int>& before, const std::map<int, int>& after);
+// The process's handles counted by object type ("Event", "File", ...); and the difference
+// between two such counts (" Event: 4 -> 5;"), to say what leaked. By type, not by value: a
+// socket's handle value changes from one accept to the next, its type's count does not.
+std::map<std::string, int> handle_types();
+std::string describe_change(const std::map<std::string, int>& before,
+                            const std::map<std::string, int>& after);
 
 // ---- blocking clients -------------------------------------------------------------------
 

@@ -76,13 +76,19 @@ boot_services() {
 }
 server_running() { wineserver -k0 2>/dev/null; }  # signal 0: only asks whether it exists
 
-# The pid of the wineserver serving PREFIX, if one runs: the server works in a folder named
+# Whether process `pid` is the wineserver serving PREFIX: the server works in a folder named
 # after the prefix's device and inode (server-DEV-INODE), and /proc shows that as its cwd.
-server_pid() {
-    local folder pid
+serves_prefix() {
+    local folder
     folder=$(printf 'server-%x-%x' $(stat -c '%d %i' "$WINEPREFIX"))
+    [[ $(readlink "/proc/$1/cwd" 2>/dev/null) == */"$folder" ]]
+}
+
+# The pid of the wineserver serving PREFIX, if one runs.
+server_pid() {
+    local pid
     for pid in $(pgrep -x 'wineserver(32|64)?' || true); do
-        if [[ $(readlink "/proc/$pid/cwd" 2>/dev/null) == */"$folder" ]]; then
+        if serves_prefix "$pid"; then
             echo "$pid"
             return 0
         fi
@@ -101,9 +107,8 @@ ensure_server() {
 # Runs in the background while a program runs: if `server` stops serving PREFIX, stops the
 # program (this script's other child), which would otherwise hang until its time limit.
 watch_server() {
-    local server=$1 parent=$2 folder
-    folder=$(printf 'server-%x-%x' $(stat -c '%d %i' "$WINEPREFIX"))
-    while [[ $(readlink "/proc/$server/cwd" 2>/dev/null) == */"$folder" ]]; do
+    local server=$1 parent=$2
+    while serves_prefix "$server"; do
         sleep 0.5
     done
     local child

@@ -77,12 +77,17 @@ boot_services() {
 server_running() { wineserver -k0 2>/dev/null; }  # signal 0: only asks whether it exists
 
 # Whether process `pid` is the wineserver serving PREFIX: the server works in a folder named
-# after the prefix's device and inode (server-DEV-INODE), and /proc shows that as its cwd.
+# after the prefix's device and inode (server-DEV-INODE), and /proc shows that as its cwd, except
+# while it saves the registry, which it does from PREFIX itself.
 serves_prefix() {
-    local folder
+    local folder cwd
     folder=$(printf 'server-%x-%x' $(stat -c '%d %i' "$WINEPREFIX"))
-    [[ $(readlink "/proc/$1/cwd" 2>/dev/null) == */"$folder" ]]
+    cwd=$(readlink "/proc/$1/cwd" 2>/dev/null) || return 1
+    [[ $cwd == */"$folder" || $cwd == "$WINEPREFIX" ]]
 }
+
+# Whether process `pid` still lives: a process that ended, zombie or gone, has no exe in /proc.
+alive() { readlink "/proc/$1/exe" >/dev/null 2>&1; }
 
 # The pid of the wineserver serving PREFIX, if one runs.
 server_pid() {
@@ -108,7 +113,7 @@ ensure_server() {
 # program (this script's other child), which would otherwise hang until its time limit.
 watch_server() {
     local server=$1 parent=$2
-    while serves_prefix "$server"; do
+    while alive "$server"; do
         sleep 0.5
     done
     local child
@@ -123,7 +128,8 @@ watch_server() {
 kill_orphans() {
     local pid
     for pid in $(pgrep -f 'wine|\.exe' || true); do
-        [[ $pid == "$$" ]] && continue  # this script carries WINEPREFIX too
+        # Wine's own processes only (this script, or a shell, may carry WINEPREFIX too).
+        [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == */wine/* ]] || continue
         if tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" |
             grep -qxF "WINEPREFIX=$WINEPREFIX"; then
             kill -KILL "$pid" 2>/dev/null || true
@@ -167,7 +173,7 @@ run)
     wine "$@" || status=$?
     kill "$watcher" 2>/dev/null || true
     wait "$watcher" 2>/dev/null || true
-    if [[ $(server_pid || true) != "$server" ]]; then
+    if ! alive "$server"; then
         cat >&2 <<EOF_CRASH
 wine.sh: ${1##*/} was cut off (exit status $status): the wineserver (pid $server)
 wine.sh: ended while it ran. Wine's server crashed, and what the program printed or returned

@@ -551,6 +551,9 @@ void Client::on_sent(Connection& connection, DWORD bytes, Worker& worker) {
         return;
     }
     pump(connection, worker);
+    // The echo of this send may have been handled first, before the run's end, when this send
+    // still held the window: the end is then seen here, or never.
+    finish_if_done(connection);
 }
 
 void Client::on_received(Connection& connection, DWORD bytes, Worker& worker) {

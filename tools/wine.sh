@@ -101,10 +101,15 @@ server_pid() {
     return 1
 }
 
-# A persistent server and Wine's services, unless a server already runs for PREFIX.
+# A persistent server and Wine's services, unless a server already runs for PREFIX. The server
+# outlives this script and keeps the stderr it is given: /dev/null, not a pipe someone reads
+# to its end (CTest's, a `| grep`), which would then never end.
 ensure_server() {
     if ! server_running; then
-        wineserver -p
+        wineserver -p </dev/null >/dev/null 2>&1 || {
+            echo "wine.sh: 'wineserver -p' failed for $WINEPREFIX" >&2
+            exit 1
+        }
         boot_services
     fi
 }
@@ -128,8 +133,11 @@ watch_server() {
 kill_orphans() {
     local pid
     for pid in $(pgrep -f 'wine|\.exe' || true); do
-        # Wine's own processes only (this script, or a shell, may carry WINEPREFIX too).
-        [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == */wine/* ]] || continue
+        # Windows programs only: not this script or a shell (they may carry WINEPREFIX too),
+        # nor a wineserver (a `wineserver -k` or `-w` of another command may be running).
+        local exe
+        exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+        [[ $exe == */wine/* && $exe != */wineserver* ]] || continue
         if tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" |
             grep -qxF "WINEPREFIX=$WINEPREFIX"; then
             kill -KILL "$pid" 2>/dev/null || true

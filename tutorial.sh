@@ -16,7 +16,7 @@
 #                                              the flake hunt: every test N times (default 5)
 #                                              in random order, J at once (default twice the
 #                                              cores), one core kept busy; every failure listed.
-#                                              Not part of `test`: about 4 minutes a run.
+#                                              Not part of `test`: about 2 minutes a run.
 #
 # Set-up installs the packages that are missing (as root, or with sudo), configures each
 # CMake preset once and builds incrementally, so a second run is quick. Windows programs run

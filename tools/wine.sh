@@ -11,11 +11,13 @@
 # WINEDLLOVERRIDES stops Wine from offering to install Mono and Gecko. A persistent wineserver
 # cuts each program's start from about 2 s to 0.3 s; whoever starts it must stop it.
 #
-# Under heavy parallel load Wine 8's wineserver can crash (SIGSEGV). Every program connected to
-# it is then cut off: it exits with status 0 and no output (ntdll ends a process whose server
-# connection closes with status 0), or it hangs. `run` therefore watches the server it started
-# with: if that server ends while the program runs, the program is stopped and `run` fails with
-# a message that says so, so a test cut off this way never passes, nor fails in silence.
+# Wine 8's wineserver can crash (SIGSEGV): it did when a test listed every process's handles
+# while another process was starting (docs/reliability.md tells the story). Every program
+# connected to it is then cut off: it exits with status 0 and no output (ntdll ends a process
+# whose server connection closes with status 0), or it hangs. `run` therefore watches the server
+# it started the program with: if that server ends while the program runs, the program is
+# stopped and `run` fails (125) with a message that says so. A test cut off this way never
+# passes, and never fails in silence.
 set -euo pipefail
 
 if [[ $# -lt 2 ]]; then
@@ -114,8 +116,8 @@ ensure_server() {
     fi
 }
 
-# Runs in the background while a program runs: if `server` stops serving PREFIX, stops the
-# program (this script's other child), which would otherwise hang until its time limit.
+# Runs in the background while a program runs: if `server` ends, stops the program (this
+# script's other child), which would otherwise hang until its time limit.
 watch_server() {
     local server=$1 parent=$2
     while alive "$server"; do

@@ -199,7 +199,12 @@ loud_failures() {
              out = $0
              if (!sub(/.*<system-out>/, "", out)) out = ""
              sub(/<\/system-out>.*/, "", out)
-             gsub(/--- (stdout|stderr) ---|--- exit code: [^\n]*|[ \t\r\n]/, "", out)
+             if (out ~ /--- stdout ---/) {  # cmake/CheckCommand.cmake: the program output only
+                 sub(/.*--- stdout ---/, "", out)
+                 sub(/--- exit code:.*/, "", out)
+                 sub(/--- stderr ---/, "", out)
+             }
+             gsub(/[ \t\r\n]/, "", out)
              if (out == "") print "silent " name
          }' "$1"
 }
@@ -209,11 +214,15 @@ report_loud_failures() {
     local kind name
     while read -r kind name; do
         case $kind in
-        cut-off) printf '%s\n' "tutorial.sh: $name was cut off by a crash of Wine's server" \
-                    "  (wine.sh saw the wineserver end while it ran: a Wine 8 bug under load," \
-                    "  see docs/reliability.md); it counts as failed." >&2 ;;
-        silent) printf '%s\n' "tutorial.sh: $name failed without printing anything at all:" \
-                   "  its program never got as far as its first line (see docs/reliability.md)." >&2 ;;
+        cut-off)
+            printf '%s\n' "tutorial.sh: $name was cut off by a crash of Wine's server" \
+                "  (wine.sh saw the wineserver end while it ran: a Wine 8 bug," \
+                "  see docs/reliability.md); it counts as failed." >&2
+            ;;
+        silent)
+            printf '%s\n' "tutorial.sh: $name failed without printing anything at all:" \
+                "  its program never got as far as its first line (see docs/reliability.md)." >&2
+            ;;
         esac
     done < <(loud_failures "$1")
 }

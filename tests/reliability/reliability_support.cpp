@@ -122,10 +122,10 @@ std::vector<HANDLE> own_handles() {
     return found;
 }
 
-// The name of a handle's object type ("Event", "File", ...), from NtQueryObject; ntdll is
-// found at run time, as common/src/wine.cpp finds wine_get_version.
-std::string type_name(HANDLE handle) {
-    using Query = NTSTATUS(NTAPI*)(HANDLE, OBJECT_INFORMATION_CLASS, PVOID, ULONG, PULONG);
+using QueryObject = NTSTATUS(NTAPI*)(HANDLE, OBJECT_INFORMATION_CLASS, PVOID, ULONG, PULONG);
+
+// ntdll's NtQueryObject, found at run time as common/src/wine.cpp finds wine_get_version.
+QueryObject find_query_object() {
     const HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
     if (ntdll == nullptr) {
         iocp::throw_last_error("GetModuleHandleW(ntdll.dll)");
@@ -134,7 +134,11 @@ std::string type_name(HANDLE handle) {
     if (proc == nullptr) {
         iocp::throw_last_error("GetProcAddress(NtQueryObject)");
     }
-    const auto query = reinterpret_cast<Query>(reinterpret_cast<void (*)()>(proc));
+    return reinterpret_cast<QueryObject>(reinterpret_cast<void (*)()>(proc));
+}
+
+// The name of a handle's object type ("Event", "File", ...).
+std::string type_name(QueryObject query, HANDLE handle) {
     // PUBLIC_OBJECT_TYPE_INFORMATION and its name, which follows it in the same buffer.
     alignas(PUBLIC_OBJECT_TYPE_INFORMATION) std::byte buffer[1024]{};
     ULONG needed = 0;
@@ -168,8 +172,9 @@ std::uint32_t process_handle_count() {
 
 std::map<std::string, int> handle_types() {
     std::map<std::string, int> types;
+    const QueryObject query = find_query_object();  // once, not once a handle
     for (const HANDLE handle : own_handles()) {
-        ++types[type_name(handle)];
+        ++types[type_name(query, handle)];
     }
     return types;
 }

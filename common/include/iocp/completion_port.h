@@ -108,9 +108,15 @@ private:
 
 // The record in one entry from get_many(), read as get() reads a packet: its error is
 // ERROR_SUCCESS for a success (outcome completed) and the I/O's Win32 error for a failure
-// (outcome failed_io). The entry holds the packet's status as an NTSTATUS in `Internal`; a
-// failure is translated with ntdll's RtlNtStatusToDosError, the table GetLastError()'s code
-// comes from after GetQueuedCompletionStatus.
+// (outcome failed_io). GetQueuedCompletionStatusEx has no error per entry, so this reads the
+// packet's NTSTATUS from `Internal`, which the OVERLAPPED_ENTRY page documents only as
+// "Reserved": Microsoft does not promise it (the test GetManyReportsACancelledReceive...
+// checks it). A failure becomes a Win32 code through ntdll's RtlNtStatusToDosError, the
+// conversion behind GetLastError() after GetQueuedCompletionStatus. Documented alternatives:
+// WSAGetOverlappedResult / GetOverlappedResult on entry.lpOverlapped (a call per entry, its
+// handle still open), or the request's own OVERLAPPED.Internal, which the OVERLAPPED page
+// calls the request's status (libuv reads that). But that one is the request's, not the
+// packet's: a packet post() queued with an OVERLAPPED may not read as the success it is.
 Completion to_completion(const OVERLAPPED_ENTRY& entry);
 
 }  // namespace iocp

@@ -45,9 +45,10 @@ enum class IoType { accept, receive, zero_byte_receive, send };
 
 struct PerSocketContext;
 
-// One I/O request. The OVERLAPPED comes first, so the OVERLAPPED* a completion hands back is
-// this context; `type` says what finished. It is in flight from its call until its completion
-// is dequeued, and is never reused before that.
+// One I/O request. The OVERLAPPED comes first and the struct is standard-layout, so the
+// OVERLAPPED* a completion hands back is this context; `type` says what finished. It is in
+// flight from its call until its completion is handled (dequeued, or settled at once under
+// skip-on-success), and is never reused before that.
 struct PerIoContext {
     WSAOVERLAPPED overlapped{};
     IoType type = IoType::receive;
@@ -122,8 +123,9 @@ int default_threads(int requested) {
 }
 
 // Skipping the port on success is safe only when the socket's provider hands out IFS handles
-// (kernel file handles): a layered, non-IFS provider completes I/O in user mode and may still
-// queue a packet, or never set the status the skip relies on. libuv and asio check the same flag.
+// (kernel file handles): the SetFileCompletionNotificationModes page says the mode is only
+// compatible with those. A layered, non-IFS provider completes I/O itself, in user mode. libuv
+// checks this flag too; asio 1.22 neither checks it nor ever skips the port.
 bool has_ifs_handles(SOCKET socket) {
     WSAPROTOCOL_INFOW info{};
     int size = sizeof(info);
@@ -440,13 +442,14 @@ void EchoServer::Impl::start_session(iocp::UniqueSocket socket) {
 }
 // [/snippet]
 
+// [snippet:post_receive_locked]
 bool EchoServer::Impl::post_receive_locked(PerSocketContext& session) {
     const bool zero_byte = options_.zero_byte_recv && !session.data_waiting;
     session.receive.overlapped = WSAOVERLAPPED{};  // reused: its previous receive completed
     session.receive.type = zero_byte ? IoType::zero_byte_receive : IoType::receive;
     if (zero_byte) {
-        // No buffer: nothing is locked in memory while the client is silent. The completion
-        // says only "data is here"; the real receive follows.
+        // No buffer: none is held, and no page locked, while the client is silent. The
+        // completion says only "data (or the peer's FIN) is here"; the real receive follows.
         session.receive.wsabuf = WSABUF{0, nullptr};
     } else {
         if (options_.reuse_buffers && session.receive_buffer.capacity() < options_.receive_size &&
@@ -466,7 +469,7 @@ bool EchoServer::Impl::post_receive_locked(PerSocketContext& session) {
     io_started();
     session.receiving = true;
     // From this call until its completion is handled, `receive` and its buffer are the
-    // kernel's.
+    // kernel's: a pending receive keeps the buffer's pages locked, for the copy that fills it.
     const int result = WSARecv(session.socket.get(), &session.receive.wsabuf, 1,
                                session.skip_on_success ? &bytes : nullptr, &flags,
                                &session.receive.overlapped, nullptr);
@@ -484,6 +487,7 @@ bool EchoServer::Impl::post_receive_locked(PerSocketContext& session) {
     }
     return true;
 }
+// [/snippet]
 
 bool EchoServer::Impl::post_send_locked(PerSocketContext& session) {
     session.send.overlapped = WSAOVERLAPPED{};  // reused: its previous send completed

@@ -24,11 +24,12 @@
 //                    when at least a quarter full). With zero_byte_recv an idle session still
 //                    holds no buffer: the free list is emptied whenever its queue drains.
 //   skip_on_success  FILE_SKIP_COMPLETION_PORT_ON_SUCCESS on each accepted socket (only when the
-//                    Winsock provider hands out IFS handles, as libuv and asio check): a WSARecv
+//                    Winsock provider hands out IFS handles, as libuv also checks): a WSARecv
 //                    or WSASend that completes at once queues no packet, and the worker that
 //                    called it handles the result on the spot (bounded: after 16 in a row the
 //                    next is posted to the port as a packet, so one busy session cannot keep a
-//                    worker). Fewer packets, fewer wakeups.
+//                    worker). Fewer packets, fewer wakeups. asio 1.22 never sets this mode: each
+//                    of its operations, even one done at once, ends with a dequeued packet.
 #pragma once
 #include "frame.h"
 

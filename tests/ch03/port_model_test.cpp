@@ -1,5 +1,5 @@
-// tests/ch03/port_model_test.cpp: each of the rules R1-R8 (shared/reference/iocp-semantics.md)
-// as the port model implements them.
+// tests/ch03/port_model_test.cpp: each of the rules R1-R8 (docs/port_rules.md) as the port
+// model implements them.
 #include "model/port_model.h"
 
 #include <gtest/gtest.h>
@@ -165,6 +165,21 @@ TEST(PortModelR6, AnExitingThreadLeavesAndFreesItsPlace) {
     EXPECT_THROW(port.get("T1", false), ModelError);
 }
 
+TEST(PortModelR7, AFailedIoKeepsItsErrorAndAPostedPacketIsASuccess) {
+    PortModel port(1, 1);
+    port.associate("sock", 7);
+    port.complete_io("sock", 0, 64, 1);  // a receive that failed: the peer reset the connection
+    port.post(9, 0, 0);                  // a posted packet with no OVERLAPPED at all
+    ASSERT_EQ(port.get("T1", false), GetResult::took_packet);
+    EXPECT_EQ(port.thread("T1").packet->error, 64u);  // GQCS: FALSE, *lpOverlapped not NULL
+    EXPECT_EQ(port.thread("T1").packet->overlapped, 1u);
+    EXPECT_EQ(port.thread("T1").packet->key, 7u);
+    ASSERT_EQ(port.get("T1", false), GetResult::took_packet);
+    EXPECT_EQ(port.thread("T1").packet->error, 0u);  // GQCS: TRUE, even with a NULL OVERLAPPED*
+    EXPECT_EQ(port.thread("T1").packet->overlapped, 0u);
+    EXPECT_FALSE(port.thread("T1").returned_error);  // a packet was taken: the call itself is fine
+}
+
 TEST(PortModelR8, ClosingThePortWakesWaitersWith735AndFreesThePackets) {
     PortModel port(1, 1);
     port.associate("sock", 7);
@@ -178,6 +193,7 @@ TEST(PortModelR8, ClosingThePortWakesWaitersWith735AndFreesThePackets) {
     EXPECT_EQ(port.thread("T1").returned_error, ch03::model::error_abandoned_wait);
     EXPECT_EQ(port.current_count(), 0u);
     EXPECT_EQ(port.get("T1", false), GetResult::closed);
+    EXPECT_EQ(port.thread("T1").returned_error, ch03::model::error_invalid_handle);  // R7
     EXPECT_THROW(port.post(4, 0, 0), ModelError);
 }
 

@@ -43,8 +43,9 @@ iocp::UniqueHandle open_temporary_file() {
         iocp::throw_last_error("GetTempFileNameW");
     }
     // [snippet:open_overlapped]
-    // FILE_FLAG_OVERLAPPED makes every ReadFile/WriteFile on this handle asynchronous; the
-    // file is deleted when the handle closes.
+    // FILE_FLAG_OVERLAPPED lets every ReadFile/WriteFile on this handle run asynchronously
+    // (Windows may still complete one before the call returns); the file is deleted when the
+    // handle closes.
     const HANDLE file = CreateFileW(
         path, GENERIC_READ | GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS,
         FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE | FILE_FLAG_OVERLAPPED, nullptr);
@@ -97,14 +98,18 @@ void cancel_and_collect(HANDLE file, std::vector<FileRequest>& requests) noexcep
             continue;
         }
         DWORD bytes = 0;
-        // bWait = TRUE: a cancelled request still completes, with ERROR_OPERATION_ABORTED.
+        // bWait = TRUE: a cancelled request still completes. Which code it ends with does not
+        // decide whether it is collected: it is, in every case, once this returns.
         if (!GetOverlappedResult(file, &request.overlapped, &bytes, TRUE)) {
             const DWORD error = GetLastError();
+            // 995 is the answer this cancel asked for, so it is not reported. A request the
+            // cancel came too late for ends with its own result (the CancelIoEx page lists
+            // three: done normally, ERROR_OPERATION_ABORTED, another error): that one is.
             if (error != ERROR_OPERATION_ABORTED) {
                 iocp::report_cleanup_failure("GetOverlappedResult", error);
             }
         }
-        request.in_flight = false;
+        request.in_flight = false;  // completed: its OVERLAPPED and buffer are ours again
     }
 }
 

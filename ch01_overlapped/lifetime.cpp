@@ -55,7 +55,8 @@ struct Completion {
 
 // [snippet:take_back]
 // Waits for the request's completion, the kernel's last touch of it, and only then takes
-// ownership back. A cancelled request completes too: with ERROR_OPERATION_ABORTED.
+// ownership back, whatever the result: success, ERROR_OPERATION_ABORTED after a cancel, or
+// another error. (A receive whose socket is closed ends with 1236 or 64 on Windows, not 995.)
 Completion take_back(SOCKET socket, ReceiveRequest* in_flight) {
     const DWORD woke = WaitForSingleObject(in_flight->done.get(), wait_limit_ms);
     if (woke == WAIT_FAILED) {
@@ -101,8 +102,9 @@ LifetimeReport run_lifetime() {
     iocp::SocketPair pair = iocp::make_socket_pair();
     const SOCKET socket = pair.server.get();
     LifetimeReport report;
-    // If a step throws while a request is out, that request is leaked, never freed: closing
-    // the pair cancels it, but nothing here waits for that completion.
+    // If a step throws while a request is out, that request is leaked on purpose, never freed:
+    // closing the pair cancels it, but nothing here waits for that completion, and memory the
+    // kernel may still write into must not be given back.
 
     // A: issued before the data exists, completed by the peer's send, then freed.
     ReceiveRequest* a = hand_to_kernel(socket, make_request());
@@ -117,7 +119,8 @@ LifetimeReport run_lifetime() {
 
     // [snippet:cancel]
     // B: issued, then cancelled. Cancelling is a request too: B stays the kernel's until its
-    // completion (ERROR_OPERATION_ABORTED) is collected. Closing the socket would do the same.
+    // completion (here ERROR_OPERATION_ABORTED) is collected. Closing the socket would also end
+    // it, with another code (1236 or 64 on Windows): free on the completion, whatever its code.
     ReceiveRequest* b = hand_to_kernel(socket, make_request());
     report.steps.push_back(step('B', Step::issued));
     iocp::check_bool(CancelIoEx(reinterpret_cast<HANDLE>(socket), &b->overlapped), "CancelIoEx");

@@ -1,7 +1,9 @@
 // ch01_overlapped/lifetime.h: the ownership rule, in code.
 //
 // An OVERLAPPED and its buffer are handed to the kernel when the call is issued and taken back
-// only when its completion is collected, even when the request is cancelled. run_lifetime()
+// only when its completion is collected, even when the request is cancelled or its socket is
+// closed: each of those ends it with a completion, whose code the program must not rely on to
+// free it (a close gives 1236 or 64 on Windows, not ERROR_OPERATION_ABORTED). run_lifetime()
 // walks two receives through that life and records each step.
 #pragma once
 #include "iocp/win32.h"
@@ -23,7 +25,7 @@ struct LifetimeStep {
     char request = '?';  // 'A' or 'B'
     Step step = Step::issued;
     DWORD bytes = 0;              // for completed
-    DWORD error = ERROR_SUCCESS;  // for completed: ERROR_OPERATION_ABORTED once cancelled
+    DWORD error = ERROR_SUCCESS;  // for completed: ERROR_OPERATION_ABORTED after CancelIoEx
     std::string data;             // for completed: what was received
 };
 

@@ -32,12 +32,22 @@ void say_where(std::ostream& out) {
     }
 }
 
+// If `socket` fails half-way, the requests still out are cancelled and collected before their
+// memory goes; each is named on stderr, so a reader sees that it happened.
+ch01::SocketOptions socket_options() {
+    ch01::SocketOptions options;
+    options.on_collected_on_exit = [](const ch01::CollectedOnExit& collected) {
+        ch01::print_collected_on_exit(std::cerr, collected);
+    };
+    return options;
+}
+
 void run_demo(std::ostream& out) {
     say_where(out);
     ch01::print_file_report(out, ch01::run_file_requests({.blocks = 4, .block_size = 4096}));
     out << '\n';
     iocp::WinsockSession winsock;
-    ch01::print_socket_report(out, ch01::run_socket_requests());
+    ch01::print_socket_report(out, ch01::run_socket_requests(socket_options()));
     out << "\nWhat this showed:\n"
            "  1. An overlapped call returns at once: done now, or ERROR_IO_PENDING (in flight,"
            " not an error).\n"
@@ -70,7 +80,7 @@ int main(int argc, char** argv) {
     app.add_subcommand("socket", "Overlapped WSARecv/WSASend: three outcomes, event and polling")
         ->callback([] {
             iocp::WinsockSession winsock;
-            ch01::print_socket_report(std::cout, ch01::run_socket_requests());
+            ch01::print_socket_report(std::cout, ch01::run_socket_requests(socket_options()));
         });
     app.add_subcommand("lifetime",
                        "Who owns an OVERLAPPED and its buffer, from issue to completion")

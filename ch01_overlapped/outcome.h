@@ -51,7 +51,7 @@ inline Issued classify_wsa_call(int result, int wsa_error) {
 std::string_view outcome_name(IssueOutcome outcome) noexcept;
 
 // What the call returned, for a table: "TRUE", "FALSE + ERROR_IO_PENDING", "0",
-// "SOCKET_ERROR + WSAENOTSOCK". `winsock` picks the Winsock spelling.
+// "SOCKET_ERROR + WSAENOTCONN". `winsock` picks the Winsock spelling.
 std::string returned_text(const Issued& issued, bool winsock);
 
 // Throws std::system_error (through iocp::throw_win32_error) when the call failed.

@@ -86,6 +86,12 @@ void print_socket_report(std::ostream& out, const SocketReport& report) {
         << " answered WSA_IO_INCOMPLETE\n";
 }
 
+void print_collected_on_exit(std::ostream& out, const CollectedOnExit& collected) {
+    out << "collected before it was freed: " << collected.what << ", "
+        << count(collected.bytes, "byte") << ", "
+        << (collected.error == ERROR_SUCCESS ? "no error" : error_text(collected.error)) << '\n';
+}
+
 void print_lifetime_report(std::ostream& out, const LifetimeReport& report) {
     out << "lifetime: a request is the kernel's from its issue until its completion\n";
     for (const LifetimeStep& step : report.steps) {

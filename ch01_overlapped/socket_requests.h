@@ -2,10 +2,13 @@
 //
 // run_socket_requests() shows the three outcomes of an overlapped Winsock call and the two ways
 // to learn, without a completion port, that a request is done: waiting on its event, and polling
-// WSAGetOverlappedResult(fWait = FALSE).
+// WSAGetOverlappedResult(fWait = FALSE). Whatever ends it early (an error, a timeout), no request
+// is freed while the kernel still holds it: each one is cancelled and collected first.
 #pragma once
 #include "outcome.h"
 
+#include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,12 +29,28 @@ struct SocketReport {
     int incomplete_polls = 0;                  // WSA_IO_INCOMPLETE answers before it was done
 };
 
-// Throws std::system_error when a call fails that should not (the failed call it shows on
-// purpose is recorded, not thrown).
-SocketReport run_socket_requests();
+// A request that an early exit (an exception) had to cancel and collect before its memory went,
+// and how its completion ended: ERROR_OPERATION_ABORTED when the cancel caught it, or its own
+// result (success, another error) when it finished first.
+struct CollectedOnExit {
+    std::string what;  // "second WSARecv"
+    DWORD error = ERROR_SUCCESS;
+    DWORD bytes = 0;
+};
 
-// Posts an overlapped WSARecv on a socket that was closed and returns what it said: failed,
-// with WSAENOTSOCK. Exposed for the tests.
-Issued receive_on_closed_socket();
+struct SocketOptions {
+    // How long polling waits for the second message before it gives up with WAIT_TIMEOUT.
+    std::chrono::milliseconds poll_limit{10'000};
+    // Told of each request collected on the way out of an early exit. May be empty.
+    std::function<void(const CollectedOnExit&)> on_collected_on_exit;
+};
+
+// Throws std::system_error when a call fails that should not (the failed call it shows on
+// purpose is recorded, not thrown), after collecting every request still out.
+SocketReport run_socket_requests(const SocketOptions& options = {});
+
+// Posts an overlapped WSARecv on a TCP socket that was never connected and returns what it
+// said: failed at once (WSAENOTCONN), so nothing was started. Exposed for the tests.
+Issued receive_on_unconnected_socket();
 
 }  // namespace ch01

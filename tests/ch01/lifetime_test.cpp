@@ -1,5 +1,6 @@
-// tests/ch01/lifetime_test.cpp: a request is freed only after its completion, and a cancelled
-// request still completes (with ERROR_OPERATION_ABORTED) before it may be freed.
+// tests/ch01/lifetime_test.cpp: a request is freed only after its completion, and a request
+// cancelled with CancelIoEx still completes (here with ERROR_OPERATION_ABORTED, as nothing could
+// complete it first) before it may be freed.
 #include "lifetime.h"
 
 #include "iocp/socket.h"

@@ -104,6 +104,8 @@ std::span<OVERLAPPED_ENTRY> CompletionPort::get_many(std::span<OVERLAPPED_ENTRY>
 }
 
 Completion to_completion(const OVERLAPPED_ENTRY& entry) {
+    // The OVERLAPPED_ENTRY page documents Internal only as "Reserved": reading it relies on
+    // long-stable, undocumented behaviour (completion_port.h says why it is read anyway).
     // Internal is the packet's IO_STATUS_BLOCK.Status: a 32-bit NTSTATUS in a pointer-sized
     // field, so only the low half counts. NT_SUCCESS (>= 0) is what makes GQCS return TRUE.
     const auto status = static_cast<LONG>(static_cast<ULONG>(entry.Internal));

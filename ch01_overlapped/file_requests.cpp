@@ -1,4 +1,4 @@
-// ch01_overlapped/file_requests.cpp: K writes, then K reads, all in flight at once on one file.
+// ch01_overlapped/file_requests.cpp: K writes, then K reads, all issued before any is waited on.
 #include "file_requests.h"
 
 #include "iocp/error.h"

@@ -1,4 +1,4 @@
-// ch01_overlapped/file_requests.h: many overlapped requests on one file, all in flight at once.
+// ch01_overlapped/file_requests.h: many overlapped requests on one file, issued before any wait.
 //
 // run_file_requests() opens a temporary file with FILE_FLAG_OVERLAPPED, issues `blocks` writes
 // (each at its own offset) before waiting on any, does other work while they are in flight,

@@ -1,8 +1,8 @@
 // ch01_overlapped: overlapped I/O from the ground up.
 //
 // Shows what "overlapped" means before any completion port exists: a request is issued and the
-// call returns at once (done now, or ERROR_IO_PENDING = in flight); several requests can be in
-// flight together while the thread does other work; their results are collected later, by
+// call does not wait for its I/O (done now, or ERROR_IO_PENDING = in flight); several requests
+// can be in flight together while the thread does other work; their results are collected, by
 // GetOverlappedResult, by waiting on an event, or by polling. The OVERLAPPED and its buffer
 // belong to the kernel from issue to completion.
 //
@@ -49,8 +49,8 @@ void run_demo(std::ostream& out) {
     iocp::WinsockSession winsock;
     ch01::print_socket_report(out, ch01::run_socket_requests(socket_options()));
     out << "\nWhat this showed:\n"
-           "  1. An overlapped call returns at once: done now, or ERROR_IO_PENDING (in flight,"
-           " not an error).\n"
+           "  1. An overlapped call does not wait for its I/O: done now, or ERROR_IO_PENDING"
+           " (in flight).\n"
            "  2. Many requests can be in flight together while the thread does other work.\n"
            "  3. Their results are collected later: GetOverlappedResult, an event, or polling.\n";
 }
@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
 
     ch01::FileOptions file_options;
     CLI::App* file = app.add_subcommand(
-        "file", "Write then read K blocks of a temporary file, every request in flight at once");
+        "file",
+        "Write then read K blocks of a temporary file, every request issued before any wait");
     file->add_option("--blocks", file_options.blocks, "Number of blocks (requests per phase)")
         ->check(CLI::Range(1, 64))
         ->capture_default_str();

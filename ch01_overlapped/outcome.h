@@ -1,7 +1,7 @@
 // ch01_overlapped/outcome.h: the three outcomes of issuing an overlapped call.
 //
-// An overlapped call (ReadFile, WriteFile, WSARecv, WSASend with an OVERLAPPED) returns at once,
-// and what it returned says one of three things:
+// An overlapped call (ReadFile, WriteFile, WSARecv, WSASend with an OVERLAPPED) does not wait for
+// I/O that is still in flight, and what it returned says one of three things:
 //   - done now:   the I/O already finished (TRUE from ReadFile, 0 from WSARecv);
 //   - in flight:  FALSE / SOCKET_ERROR, and the error is ERROR_IO_PENDING (WSA_IO_PENDING): the
 //                 request was accepted and will complete later. This is success, not failure;

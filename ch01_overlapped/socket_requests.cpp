@@ -161,8 +161,8 @@ std::string received_text(const SocketRequest& request, DWORD bytes) {
 }  // namespace
 
 Issued receive_on_unconnected_socket() {
-    iocp::UniqueSocket socket = iocp::make_tcp_socket();   // never connected
-    SocketRequest request{"WSARecv, unconnected socket"};  // after the socket: it dies first
+    iocp::UniqueSocket socket = iocp::make_tcp_socket();  // never connected
+    SocketRequest request{"WSARecv, not connected"};      // after the socket: it dies first
     return post_receive(socket.get(), request);
 }
 
@@ -216,7 +216,7 @@ SocketReport run_socket_requests(const SocketOptions& options) {
                             polled});
     report.calls.push_back({"WSASend", second_send_issued, "waited on its event", second_sent});
 
-    report.calls.push_back({"WSARecv, unconnected socket", receive_on_unconnected_socket(), "", 0});
+    report.calls.push_back({"WSARecv, not connected", receive_on_unconnected_socket(), "", 0});
     return report;
 }
 

@@ -121,6 +121,8 @@ inline std::vector<std::byte> receive_exactly(SOCKET socket, std::size_t size) {
 }
 
 // Whether `handle` is an open handle of this process; any answer but "invalid handle" fails.
+// After a close, the answer holds only until this process opens another handle: Windows may
+// reuse a closed value at once. So probe right after the close, with nothing opened between.
 inline bool handle_is_open(HANDLE handle) {
     DWORD flags = 0;
     if (GetHandleInformation(handle, &flags)) {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <set>
+#include <utility>
 #include <sstream>
 
 namespace ch03::model {
@@ -86,22 +87,31 @@ OutputCheck check_outputs(Output kind, const std::string& directory, bool write)
     OutputCheck check;
     std::ostringstream report;
     std::set<std::string> made;
+    std::vector<FigureFile> files;
     for (const EmbeddedScenario& scenario : embedded_scenarios()) {
         const ScenarioResult result = run_scenario(scenario.text, std::string{scenario.name});
         require_no_failures(result);  // the output of a wrong scenario is worth nothing
-        for (const FigureFile& file : outputs_of(kind, result)) {
-            made.insert(file.file_name);
-            const std::filesystem::path path = std::filesystem::path{directory} / file.file_name;
-            const bool exists = std::filesystem::exists(path);
-            if (exists && read_file(path) == file.content) {
-                report << "current  " << file.file_name << '\n';
-            } else if (write) {
-                write_file(path, file.content);
-                report << "written  " << file.file_name << '\n';
-            } else {
-                report << (exists ? "STALE    " : "MISSING  ") << file.file_name << '\n';
-                check.ok = false;
-            }
+        for (FigureFile& file : outputs_of(kind, result)) {
+            files.push_back(std::move(file));
+        }
+    }
+    if (kind == Output::figures) {
+        for (FigureFile& file : model_figure_files()) {  // drawn from the model, not a run
+            files.push_back(std::move(file));
+        }
+    }
+    for (const FigureFile& file : files) {
+        made.insert(file.file_name);
+        const std::filesystem::path path = std::filesystem::path{directory} / file.file_name;
+        const bool exists = std::filesystem::exists(path);
+        if (exists && read_file(path) == file.content) {
+            report << "current  " << file.file_name << '\n';
+        } else if (write) {
+            write_file(path, file.content);
+            report << "written  " << file.file_name << '\n';
+        } else {
+            report << (exists ? "STALE    " : "MISSING  ") << file.file_name << '\n';
+            check.ok = false;
         }
     }
     for (const auto& entry : std::filesystem::directory_iterator{directory}) {

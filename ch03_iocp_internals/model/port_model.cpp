@@ -2,6 +2,8 @@
 #include "port_model.h"
 
 #include <algorithm>
+#include <array>
+#include <stdexcept>
 
 namespace ch03::model {
 
@@ -23,6 +25,33 @@ std::string_view state_name(ThreadState state) noexcept {
 
 namespace {
 
+using enum ThreadState;
+
+// Every move a thread makes on a port: see transitions() in port_model.h.
+constexpr std::array transition_table{
+    Transition{outside, waiting, Cause::gqcs_waits, "GQCS: nothing it may take, so it waits", "R3"},
+    Transition{outside, released, Cause::gqcs_takes, "GQCS: a packet queued, room under the limit",
+               "R3"},
+    Transition{outside, released, Cause::gqcs_polls, "GQCS, zero timeout: WAIT_TIMEOUT", "R3"},
+    Transition{released, waiting, Cause::gqcs_waits, "GQCS again: nothing it may take", "R3"},
+    Transition{released, released, Cause::gqcs_takes,
+               "GQCS again: takes the next packet without blocking", "R3"},
+    Transition{released, released, Cause::gqcs_polls, "GQCS again, zero timeout: WAIT_TIMEOUT",
+               "R3"},
+    Transition{waiting, released, Cause::packet_arrives,
+               "a packet, and room under the limit (newest waiter first)", "R2 R4"},
+    Transition{waiting, released, Cause::times_out, "its timeout runs out: WAIT_TIMEOUT", "R3"},
+    Transition{released, paused, Cause::blocks, "blocks on something else (a lock, Sleep, a read)",
+               "R4"},
+    Transition{paused, released, Cause::unblocks, "that wait ends: counted, even above the limit",
+               "R5"},
+    Transition{waiting, outside, Cause::port_closed, "the port is closed: GQCS fails, 735", "R8"},
+    Transition{released, outside, Cause::port_closed, "the port is closed", "R8"},
+    Transition{paused, outside, Cause::port_closed, "the port is closed", "R8"},
+    Transition{released, exited, Cause::exits, "the thread ends: its place frees up", "R4 R6"},
+    Transition{outside, exited, Cause::exits, "the thread ends", "R6"},
+};
+
 std::string describe(const Packet& packet) {
     std::string text =
         "packet #" + std::to_string(packet.id) + " (key " + std::to_string(packet.key);
@@ -34,8 +63,12 @@ std::string describe(const Packet& packet) {
 
 }  // namespace
 
+std::span<const Transition> transitions() noexcept {
+    return transition_table;
+}
+
 PortModel::PortModel(unsigned concurrency, unsigned processors)
-    : maximum_(concurrency != 0 ? concurrency : processors) {
+    : maximum_(concurrency != 0 ? concurrency : processors), made_(transition_table.size(), 0) {
     if (maximum_ == 0) {
         throw ModelError("a port needs a concurrency value or at least one processor");
     }
@@ -69,7 +102,7 @@ std::optional<Packet> PortModel::complete_io(const std::string& device, std::uin
         event_ = device + " is on no port: its completion reaches no queue";
         return std::nullopt;
     }
-    const Packet packet{next_packet_++, bytes, found->second, overlapped, error};
+    const Packet packet{next_packet_++, bytes, found->second, overlapped, error, device};
     event_ = "an I/O on " + device + " completes: ";
     insert(packet);
     return packet;
@@ -77,7 +110,7 @@ std::optional<Packet> PortModel::complete_io(const std::string& device, std::uin
 
 Packet PortModel::post(std::uint64_t key, std::uint32_t bytes, std::uint64_t overlapped) {
     require_open("post");
-    const Packet packet{next_packet_++, bytes, key, overlapped, 0};
+    const Packet packet{next_packet_++, bytes, key, overlapped, 0, {}};
     event_ = "PostQueuedCompletionStatus: ";
     insert(packet);
     return packet;
@@ -89,7 +122,7 @@ void PortModel::insert(const Packet& packet) {
         // The newest waiter takes it at once; the queue never sees it.
         ThreadView& newest = thread_ref(waiters_.back());
         waiters_.pop_back();
-        hand(newest, packet);
+        hand(newest, packet, Cause::packet_arrives);
         event_ += describe(packet) + " goes straight to " + newest.name + ", the newest waiter";
         return;
     }
@@ -120,18 +153,18 @@ GetResult PortModel::get(const std::string& name, bool zero_timeout) {
         // it is already on a CPU, with its stack and caches warm.
         const Packet head = queue_.front();
         queue_.pop_front();
-        hand(thread, head);
+        hand(thread, head, Cause::gqcs_takes);
         event_ = name + " takes " + describe(head) + " from the queue without blocking";
         return GetResult::took_packet;
     }
     if (zero_timeout) {
-        thread.state = ThreadState::released;
+        move(thread, ThreadState::released, Cause::gqcs_polls);
         ++current_;
         thread.returned_error = error_wait_timeout;
         event_ = name + " polls with a zero timeout: nothing it may take, WAIT_TIMEOUT";
         return GetResult::timed_out;
     }
-    thread.state = ThreadState::waiting;
+    move(thread, ThreadState::waiting, Cause::gqcs_waits);
     waiters_.push_back(name);  // on top of the stack: the next to be woken
     event_ = name + " waits" + (queue_.empty() ? "" : " (the count is at the limit)") +
              ": it is now the newest waiter";
@@ -142,7 +175,7 @@ GetResult PortModel::get(const std::string& name, bool zero_timeout) {
 void PortModel::time_out(const std::string& name) {
     ThreadView& thread = expect_state(name, ThreadState::waiting, "time out");
     waiters_.erase(std::find(waiters_.begin(), waiters_.end(), name));
-    thread.state = ThreadState::released;
+    move(thread, ThreadState::released, Cause::times_out);
     ++current_;
     thread.returned_error = error_wait_timeout;
     event_ = name + "'s timeout runs out: it leaves the waiters and runs, with WAIT_TIMEOUT";
@@ -151,7 +184,7 @@ void PortModel::time_out(const std::string& name) {
 // [snippet:model_block]
 void PortModel::block(const std::string& name) {
     ThreadView& thread = expect_state(name, ThreadState::released, "block");
-    thread.state = ThreadState::paused;
+    move(thread, ThreadState::paused, Cause::blocks);
     --current_;  // it no longer runs: its place may go to a waiter
     event_ = name + " blocks on something else and pauses";
     activate_waiter();
@@ -165,7 +198,7 @@ void PortModel::activate_waiter() {
         waiters_.pop_back();
         const Packet head = queue_.front();
         queue_.pop_front();
-        hand(newest, head);
+        hand(newest, head, Cause::packet_arrives);
         event_ += "; " + newest.name + " wakes with " + describe(head);
     }
 }
@@ -174,7 +207,7 @@ void PortModel::activate_waiter() {
 // [snippet:model_unblock]
 void PortModel::unblock(const std::string& name) {
     ThreadView& thread = expect_state(name, ThreadState::paused, "unblock");
-    thread.state = ThreadState::released;
+    move(thread, ThreadState::released, Cause::unblocks);
     ++current_;  // unconditionally: nothing is preempted, so the count may pass the limit
     event_ = name + " wakes and runs again";
     if (current_ > maximum_) {
@@ -187,15 +220,15 @@ void PortModel::unblock(const std::string& name) {
 void PortModel::exit(const std::string& name) {
     ThreadView& thread = thread_ref(name);
     const ThreadState was = thread.state;
-    if (was == ThreadState::exited) {
-        throw ModelError(name + " has already exited");
+    if (was != ThreadState::released && was != ThreadState::outside) {
+        // Blocked in GQCS or elsewhere, it is not running: it cannot end itself.
+        throw ModelError("exit " + name + ": it is " + std::string{state_name(was)} +
+                         ", and only a running thread can exit");
     }
-    thread.state = ThreadState::exited;
+    move(thread, ThreadState::exited, Cause::exits);
     thread.packet.reset();
     event_ = name + " exits";
-    if (was == ThreadState::waiting) {
-        waiters_.erase(std::find(waiters_.begin(), waiters_.end(), name));
-    } else if (was == ThreadState::released) {
+    if (was == ThreadState::released) {
         --current_;
         activate_waiter();
     }
@@ -208,12 +241,12 @@ std::size_t PortModel::close() {
     queue_.clear();
     for (const std::string& name : waiters_) {
         ThreadView& thread = thread_ref(name);
-        thread.state = ThreadState::outside;
+        move(thread, ThreadState::outside, Cause::port_closed);
         thread.returned_error = error_abandoned_wait;
     }
     for (ThreadView& thread : threads_) {
         if (thread.state == ThreadState::released || thread.state == ThreadState::paused) {
-            thread.state = ThreadState::outside;
+            move(thread, ThreadState::outside, Cause::port_closed);
         }
     }
     event_ = "the port is closed: " + std::to_string(waiters_.size()) +
@@ -275,11 +308,27 @@ void PortModel::require_open(const char* action) const {
     }
 }
 
-void PortModel::hand(ThreadView& thread, const Packet& packet) {
-    thread.state = ThreadState::released;
+void PortModel::hand(ThreadView& thread, const Packet& packet, Cause cause) {
+    move(thread, ThreadState::released, cause);
     thread.packet = packet;
     ++thread.packets_taken;
     ++current_;
+}
+
+// Every state change comes here: a move the table lacks is a bug in the model, not in a
+// scenario (a scenario's mistakes are ModelErrors, thrown before any change).
+void PortModel::move(ThreadView& thread, ThreadState to, Cause cause) {
+    for (std::size_t row = 0; row < transition_table.size(); ++row) {
+        const Transition& allowed = transition_table[row];
+        if (allowed.from == thread.state && allowed.to == to && allowed.cause == cause) {
+            thread.state = to;
+            ++made_[row];
+            return;
+        }
+    }
+    throw std::logic_error("the model moved " + thread.name + " from " +
+                           std::string{state_name(thread.state)} + " to " +
+                           std::string{state_name(to)} + ", a move transitions() does not list");
 }
 
 }  // namespace ch03::model

@@ -3,7 +3,7 @@
 // Portable C++ (no windows.h): it builds in every preset, so it runs under the sanitizers and is
 // what the simulator, the mini port and the figures are made of. It keeps the notes' five
 // structures (3장: IOCP의 동작 원리) and follows the native kernel's rules R1-R8
-// (shared/reference/iocp-semantics.md):
+// (docs/port_rules.md):
 //
 //   device list        device -> completion key; a device joins one port, once        (R6)
 //   completion queue   packets {bytes, key, overlapped, error}, first in, first out   (R2)
@@ -18,6 +18,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -32,6 +33,7 @@ struct Packet {
     std::uint64_t key = 0;         // the completion key
     std::uint64_t overlapped = 0;  // the OVERLAPPED* (0: none, as PostQueuedCompletionStatus may)
     std::uint32_t error = 0;       // 0 for success, else the Win32 error of a failed I/O
+    std::string device;            // whose I/O completed; empty when the program posted it
 };
 
 enum class ThreadState {
@@ -41,6 +43,32 @@ enum class ThreadState {
     paused,    // blocked on something else while associated: not counted
     exited,
 };
+
+// Why a thread moves from one state to another: the arrows of the state diagram.
+enum class Cause {
+    gqcs_takes,      // GQCS, a packet queued and room under the limit: returns with it (R3)
+    gqcs_polls,      // GQCS with a zero timeout, nothing it may take: WAIT_TIMEOUT (R3)
+    gqcs_waits,      // GQCS, nothing it may take: blocks in the port (R3)
+    packet_arrives,  // a packet for it and room under the limit: the newest waiter wakes (R2, R4)
+    times_out,       // a waiter's timeout runs out (R3)
+    blocks,          // a running thread blocks on something else (R4)
+    unblocks,        // that other wait ends (R5)
+    port_closed,     // CloseHandle on the port (R8)
+    exits,           // the thread ends (R6)
+};
+
+// One move a thread can make. The model makes these and no others: every state change goes
+// through one place that looks it up here, so the state diagram drawn from this table
+// (docs/figures/ch03_thread_states.svg) is the model's own.
+struct Transition {
+    ThreadState from;
+    ThreadState to;
+    Cause cause;
+    std::string_view label;  // what moves the thread, in words
+    std::string_view rule;   // "R3"
+};
+
+std::span<const Transition> transitions() noexcept;
 
 // What GetQueuedCompletionStatus does when a thread calls it (R3).
 enum class GetResult {
@@ -96,7 +124,8 @@ public:
     void block(const std::string& thread);
     // A paused thread's other wait ends: it runs again, counted even above the limit (R5).
     void unblock(const std::string& thread);
-    // The thread ends (R6): it leaves the port; a released one frees its place (R4).
+    // The thread ends (R6): it leaves the port; a released one frees its place (R4). Only a
+    // running thread can end itself, so a waiting or paused one cannot exit (ModelError).
     void exit(const std::string& thread);
     // CloseHandle on the port (R8): waiters return 735, every thread leaves, packets are freed.
     // Returns how many packets were freed unread.
@@ -117,6 +146,8 @@ public:
     // What the last operation did, in words: "packet #3 (key 7) goes straight to T4, the newest
     // waiter". The simulator prints it.
     const std::string& last_event() const noexcept { return event_; }
+    // How often each row of transitions() happened so far, in the table's order.
+    const std::vector<int>& transitions_made() const noexcept { return made_; }
 
 private:
     ThreadView& thread_ref(const std::string& name);
@@ -126,7 +157,9 @@ private:
     void insert(const Packet& packet);
     // R4: after a released thread stops running, let the newest waiter take the queue's head.
     void activate_waiter();
-    void hand(ThreadView& thread, const Packet& packet);
+    void hand(ThreadView& thread, const Packet& packet, Cause cause);
+    // Every state change: checks that transitions() has the move, and counts it.
+    void move(ThreadView& thread, ThreadState to, Cause cause);
 
     unsigned maximum_;
     unsigned current_ = 0;  // CurrentCount: the number of released threads (R5 may exceed max)
@@ -137,6 +170,7 @@ private:
     std::vector<std::string> waiters_;  // a stack: push_back, and R2/R4 take from the back
     std::deque<ThreadView> threads_;    // in order of first use (a deque: references stay valid)
     std::string event_;
+    std::vector<int> made_;  // per row of transitions()
 };
 
 std::string_view state_name(ThreadState state) noexcept;

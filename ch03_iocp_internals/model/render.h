@@ -20,13 +20,22 @@ std::string render_timeline_svg(const ScenarioResult& result);
 
 // The notes' five structures as they stand after one step.
 std::string render_structures_svg(const ScenarioResult& result, const Figure& figure);
+// The completion queue's records after one step: the four fields a dequeue hands back.
+std::string render_queue_svg(const ScenarioResult& result, const Figure& figure);
+// Each thread's stack after one step: in use by the packets it took, or untouched since it
+// began to wait (the LIFO order's memory advantage).
+std::string render_stacks_svg(const ScenarioResult& result, const Figure& figure);
+// The state diagram of a thread on a port, drawn from transitions(): an arrow per row.
+std::string render_thread_states_svg();
 
-// The figures a scenario makes for docs/figures: ch03_NAME.svg (the timeline) and
-// ch03_NAME_FIGURE.svg for each `figure` line.
+// The figures a scenario makes for docs/figures: ch03_NAME.svg (the timeline, unless the
+// scenario says `# timeline: no`) and ch03_NAME_FIGURE.svg for each `figure` line.
 struct FigureFile {
     std::string file_name;
     std::string content;
 };
 std::vector<FigureFile> figure_files(const ScenarioResult& result);
+// The figures of no one scenario: ch03_thread_states.svg.
+std::vector<FigureFile> model_figure_files();
 
 }  // namespace ch03::model

@@ -2,6 +2,7 @@
 #include "scenario.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <map>
 #include <memory>
@@ -109,6 +110,12 @@ private:
     std::vector<std::string> used_;
 };
 
+constexpr std::array<std::pair<std::string_view, FigureView>, 3> figure_views{{
+    {"structures", FigureView::structures},
+    {"queue", FigureView::queue},
+    {"stacks", FigureView::stacks},
+}};
+
 std::vector<std::string> names_in(const Snapshot& state, ThreadState wanted) {
     std::vector<std::string> names;
     for (const ThreadView& thread : state.threads) {
@@ -186,11 +193,19 @@ ScenarioResult run_scenario(std::string_view text, const std::string& name) {
     std::istringstream lines{std::string{text}};
     std::string raw;
     int line = 0;
+    std::uint64_t ios = 0;  // io lines so far
     while (std::getline(lines, raw)) {
         ++line;
         const std::string content = trim(raw);
         if (content.rfind("# title:", 0) == 0) {
             result.title = trim(content.substr(8));
+        }
+        if (content.rfind("# timeline:", 0) == 0) {
+            const std::string value = trim(content.substr(11));
+            if (value != "yes" && value != "no") {
+                Arguments{{}, line}.fail("# timeline: takes yes or no, not `" + value + "`");
+            }
+            result.timeline = value == "yes";
         }
         if (content.empty() || content.front() == '#') {
             continue;
@@ -216,7 +231,15 @@ ScenarioResult run_scenario(std::string_view text, const std::string& name) {
             if (result.steps.empty()) {
                 args.fail("a figure needs a step before it");
             }
-            result.figures.push_back({args.only_name("figure"), result.steps.size() - 1});
+            const std::string view = args.text("view").value_or("structures");
+            const auto found = std::find_if(figure_views.begin(), figure_views.end(),
+                                            [&](const auto& entry) { return entry.first == view; });
+            if (found == figure_views.end()) {
+                args.fail("view=" + view + ": a figure's view is structures, queue or stacks");
+            }
+            result.figures.push_back(
+                {args.only_name("figure"), result.steps.size() - 1, found->second});
+            args.finish();
             continue;
         } else {
             try {
@@ -225,9 +248,12 @@ ScenarioResult run_scenario(std::string_view text, const std::string& name) {
                     port->associate(device, args.number("key", std::nullopt));
                 } else if (command == "io") {
                     const std::string device = args.only_name(command);
+                    // A completion always carries the request's OVERLAPPED (R6): the Nth
+                    // io's is &ovN unless the line names one.
+                    ++ios;
                     port->complete_io(device, static_cast<std::uint32_t>(args.number("bytes", 0)),
                                       static_cast<std::uint32_t>(args.number("error", 0)),
-                                      args.number("overlapped", 0));
+                                      args.number("overlapped", ios));
                 } else if (command == "post") {
                     port->post(args.number("key", std::nullopt),
                                static_cast<std::uint32_t>(args.number("bytes", 0)),
@@ -259,6 +285,7 @@ ScenarioResult run_scenario(std::string_view text, const std::string& name) {
     if (!port) {
         throw ScenarioError(name + ": no `port` command");
     }
+    result.transitions_made = port->transitions_made();
     return result;
 }
 

@@ -80,10 +80,10 @@ std::optional<iocp::Completion> next_work(iocp::CompletionPort& port) {
 enum class IoType { receive, send };
 
 struct PerIoContext {
-    WSAOVERLAPPED overlapped{};
+    WSAOVERLAPPED overlapped{};  // the kernel's until the completion is dequeued: keep it alive
     IoType type = IoType::receive;
     WSABUF wsabuf{};
-    std::array<char, 256> buffer{};
+    std::array<char, 256> buffer{};  // the kernel reads or fills it until then too
 };
 static_assert(std::is_standard_layout_v<PerIoContext>);
 static_assert(offsetof(PerIoContext, overlapped) == 0);
@@ -547,8 +547,10 @@ ExperimentReport blocking() {
                 raise_to(most, ++running);
                 if (++taken == 1) {
                     // [snippet:block_in_handler]
-                    // The first packet's handler blocks (a lock, a disk read, here an event): the
-                    // port no longer counts this thread, so a waiter may take the next packet.
+                    // The first packet's handler really blocks: the event is not set yet, so the
+                    // thread waits, as on a lock another thread holds or on a disk read. The port
+                    // no longer counts it, so a waiter may take the next packet. Sleep(0), a free
+                    // lock or an event already set would not block, and would free no place.
                     first_blocked = true;
                     const DWORD woke = WaitForSingleObject(second_taken.get(), 10'000);
                     first_blocked = false;
@@ -598,6 +600,54 @@ ExperimentReport blocking() {
     return report;
 }
 
+ExperimentReport close_port() {
+    ExperimentReport report =
+        titled("close_port", "Closing the port while a thread waits on it (R8)");
+    model::PortModel model(1, 1);
+    model.get("W", false);
+    model.close();
+    const std::string predicted =
+        "FALSE, no OVERLAPPED, error " + std::to_string(model.thread("W").returned_error.value());
+
+    // Raw calls on purpose: iocp::CompletionPort never closes a port under a waiting thread.
+    iocp::UniqueHandle port{iocp::check_handle(
+        CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, 1), "CreateIoCompletionPort")};
+    const HANDLE raw = port.get();
+    constexpr DWORD wait_ms = 2'000;  // Wine never wakes the waiter: its wait runs out instead
+    std::atomic<DWORD> id{0};
+    std::string measured;
+    std::thread waiter([raw, &id, &measured] {
+        id = GetCurrentThreadId();
+        DWORD bytes = 0;
+        ULONG_PTR key = 0;
+        OVERLAPPED* overlapped = nullptr;
+        const BOOL got = GetQueuedCompletionStatus(raw, &bytes, &key, &overlapped, wait_ms);
+        const DWORD error = got ? ERROR_SUCCESS : GetLastError();
+        measured = std::string{got ? "TRUE" : "FALSE"} +
+                   (overlapped == nullptr ? ", no OVERLAPPED" : ", an OVERLAPPED") + ", error " +
+                   std::to_string(error);
+    });
+    while (id.load() == 0) {
+        SwitchToThread();  // the thread starts at once; this only waits for its id
+    }
+    const bool confirmed = await_blocked(id.load());
+    try {
+        port.close();  // CloseHandle while the waiter is inside GQCS: what this measures
+    } catch (...) {
+        waiter.join();
+        throw;
+    }
+    waiter.join();
+    std::string why = wine_or_empty("it does not wake a thread waiting on a port that is closed");
+    if (!confirmed) {
+        why += (why.empty() ? "" : "; ") +
+               std::string{"the waiter's state could not be read, so it may not have been waiting"};
+    }
+    report.findings.push_back(
+        compare("GQCS in the waiting thread returns", predicted, measured, why));
+    return report;
+}
+
 constexpr Experiment all[] = {
     {"device_list", "two devices, two keys: which key each completion carries", &device_list},
     {"extended_overlapped", "a PerIoContext recovered from the OVERLAPPED*", &extended_overlapped},
@@ -605,6 +655,7 @@ constexpr Experiment all[] = {
     {"concurrency", "4 workers, limit 2, CPU-bound handlers", &concurrency},
     {"wake_order", "which of three waiters gets the next packet", &wake_order},
     {"blocking", "a handler that blocks lets another thread run", &blocking},
+    {"close_port", "the port is closed while a thread waits in GQCS", &close_port},
 };
 
 }  // namespace

@@ -3,7 +3,8 @@
 // Each experiment sets up a small situation on a real completion port, asks the model
 // (model/port_model.h) what the native rules predict, measures what happened, and reports both
 // with "matches" or "differs". Under Wine some rules are not implemented (the concurrency cap,
-// LIFO wake order); an experiment that meets one says so and why.
+// LIFO wake order, waking a waiter when its port is closed); an experiment that meets one says
+// so and why. docs/port_rules.md states the rules (R1-R8).
 #pragma once
 #include <span>
 #include <string>
@@ -34,7 +35,8 @@ struct Experiment {
     ExperimentReport (*run)();
 };
 
-// device_list, extended_overlapped, pqcs, concurrency, wake_order, blocking: in that order.
+// device_list, extended_overlapped, pqcs, concurrency, wake_order, blocking, close_port: in that
+// order.
 std::span<const Experiment> experiments();
 
 // Throws std::invalid_argument for an unknown name, std::system_error when a call fails.

@@ -40,8 +40,9 @@ void print_report(std::ostream& out, const ch03::ExperimentReport& report) {
 void run_experiments(std::ostream& out, const std::string& name) {
     if (iocp::running_under_wine()) {
         out << "(running under Wine " << iocp::wine_version()
-            << ": it ignores the concurrency value and wakes waiters oldest first, so those "
-               "experiments differ from the model, which follows Windows)\n";
+            << ": it ignores the concurrency value, wakes waiters oldest first and leaves a "
+               "waiter asleep when its port is closed, so those experiments differ from the "
+               "model, which follows Windows)\n";
     }
     for (const ch03::Experiment& experiment : ch03::experiments()) {
         if (name == "all" || name == experiment.name) {

@@ -1,6 +1,7 @@
 // tests/ch03/experiments_test.cpp: the experiments on a real port agree with the model, for
-// every rule this system implements. Wine lacks the concurrency cap and LIFO wake order: those
-// assertions are skipped there, with the reason, after asserting what Wine does do.
+// every rule this system implements. Wine lacks the concurrency cap, LIFO wake order and the
+// wake-up of a waiter whose port is closed: those assertions are skipped there, with the reason,
+// after asserting what Wine does do.
 #include "experiments.h"
 
 #include "iocp/testing.h"
@@ -46,11 +47,17 @@ TEST(Experiments, TheNewestWaiterGetsTheNextPacket) {
 TEST(Experiments, ABlockedHandlerLetsAnotherThreadRun) {
     const ch03::ExperimentReport report = ch03::run_experiment("blocking");
     ASSERT_EQ(report.findings.size(), 2u);
-    // Both run once the sleeper wakes: true under Wine too (there for want of any cap).
+    // Both run once the blocked handler wakes: true under Wine too (there for want of any cap).
     EXPECT_TRUE(report.findings[1].matches) << report.findings[1].measured;
     IOCP_SKIP_UNDER_WINE(
         "it ignores the concurrency value, so the second packet need not wait for the block");
     EXPECT_TRUE(report.findings[0].matches) << report.findings[0].measured;
+}
+
+TEST(Experiments, ClosingThePortWakesItsWaiterWith735) {
+    const ch03::ExperimentReport report = ch03::run_experiment("close_port");
+    IOCP_SKIP_UNDER_WINE("it does not wake a thread waiting on a port that is closed");
+    expect_all_match(report);
 }
 
 TEST(Experiments, AnUnknownNameIsRejected) {

@@ -120,7 +120,7 @@ public:
     GetResult get(const std::string& thread, bool zero_timeout);
     // A waiting thread's timeout ran out: it leaves the stack and runs, with WAIT_TIMEOUT (R3).
     void time_out(const std::string& thread);
-    // A released thread blocks on something else: Sleep, a lock, a disk read (R4).
+    // A released thread really blocks elsewhere: a held lock, Sleep(n > 0), a disk read (R4).
     void block(const std::string& thread);
     // A paused thread's other wait ends: it runs again, counted even above the limit (R5).
     void unblock(const std::string& thread);

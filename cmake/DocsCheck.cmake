@@ -1,6 +1,8 @@
 # Script behind the docs.links test (see IocpDocsCheck.cmake). Checks the Markdown of a tree:
 #   - every relative link or image in a .md names a file or folder that exists;
 #   - every file under docs/figures/ is shown by some .md (a figure no doc uses is dead weight);
+#   - every GoogleTest test a .md names by its CTest name (ch03.Suite.Name) is defined in some
+#     *_test.cpp ("ch03.Suite.Prefix…" names a prefix);
 #   - no text file names the folder "shared" (with a slash after it): the notes kept beside
 #     the repository while it was written are not in it, and a reader has no such folder.
 # Run from the root of the tree to check:
@@ -18,6 +20,7 @@ string(REPLACE "\n" ";" files "${listing}")
 
 set(docs "")
 set(figures "")
+set(test_sources "")
 set(texts "")
 foreach(file IN LISTS files)
     if(NOT EXISTS "${file}" OR (EXCLUDE AND file MATCHES "^${EXCLUDE}"))
@@ -32,6 +35,10 @@ foreach(file IN LISTS files)
     if(file MATCHES "\\.(md|h|hpp|cpp|cmake|txt|sh|json|yml|svg)$|^\\.ci/")
         list(APPEND texts "${file}")
     endif()
+    if(file MATCHES "_test\\.cpp$")
+        file(READ "${file}" source)
+        string(APPEND test_sources "${source}")
+    endif()
 endforeach()
 if(NOT docs)
     message(FATAL_ERROR "no Markdown files found: run this from the root of the tree")
@@ -39,6 +46,9 @@ endif()
 
 set(problems 0)
 set(shown "")
+# A CTest name of a GoogleTest test: part, suite, test, and "…" when only a prefix is given.
+set(test_name "(ch0[1-4]|common|reliability|bench|docs)\\.([A-Z][A-Za-z0-9_]*)\\.")
+string(APPEND test_name "([A-Za-z0-9_]+)(…)?")
 foreach(doc IN LISTS docs)
     get_filename_component(dir "${doc}" DIRECTORY)
     # One list element per line. ";" separates list elements and an unmatched "[" or "]" would
@@ -69,6 +79,19 @@ foreach(doc IN LISTS docs)
             endif()
             continue()
         endif()
+        # A test named in prose, "ch03.Suite.Name" (or "ch03.Suite.Prefix…"), must exist.
+        string(REGEX MATCHALL "${test_name}" names "${line}")
+        foreach(name IN LISTS names)
+            string(REGEX MATCH "${test_name}" name "${name}")
+            set(pattern "TEST(_F|_P)?\\(${CMAKE_MATCH_2}, *${CMAKE_MATCH_3}")
+            if(NOT CMAKE_MATCH_4)
+                string(APPEND pattern "\\)")  # the whole name, not a prefix
+            endif()
+            if(NOT test_sources MATCHES "${pattern}")
+                message("${doc}:${number}: test '${name}': no such test in any *_test.cpp")
+                math(EXPR problems "${problems} + 1")
+            endif()
+        endforeach()
         string(REGEX REPLACE "`[^`]*`" "" line "${line}")  # inline code is not a link
         string(REGEX MATCHALL "<close>\\([^) ]+\\)" links "${line}")
         foreach(link IN LISTS links)

@@ -4,6 +4,8 @@
 // the routine as an APC to the thread that issued it, and runs it only when that thread waits
 // alertably (SleepEx, or WSAWaitForMultipleEvents with fAlertable = TRUE). So one thread issues
 // everything, waits alertably, and runs every routine itself: no locks, and no second CPU.
+// A routine only records what finished; after each wait the loop posts the next operations, so
+// a busy client cannot keep the thread inside its wait, away from new clients and stop().
 #include "echo_server.h"
 #include "session.h"
 
@@ -34,11 +36,13 @@ private:
     void drain() noexcept override;
     void start(iocp::UniqueSocket socket) override;
     void handle(Session& session, DWORD error, DWORD bytes) noexcept;
+    void post_ready();
     void close(Session& session);
 
     // Touched only by the server thread (routines run on it too), so no lock.
     std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
-    bool draining_ = false;  // set by drain(): a routine that runs from then on posts nothing
+    std::vector<Session*> ready_;  // completed and going on, nothing in flight: post their next
+    bool draining_ = false;        // set by drain(): a routine that runs from then on posts nothing
 };
 
 void RoutineServer::serve() {
@@ -55,6 +59,7 @@ void RoutineServer::serve() {
         if (failed()) {
             return;  // a routine failed
         }
+        post_ready();  // the next operation of every session whose routine ran in the wait
         // After routines ran and after a timeout too, not only when the wake-up event is named:
         // the queue, not the event, says whether clients are waiting, so a lost wake-up costs
         // a client queue_check_ms at most, never its session.
@@ -68,7 +73,9 @@ void RoutineServer::start(iocp::UniqueSocket socket) {
     auto owned = std::make_unique<Session>();
     Session& session = *owned;
     session.socket = std::move(socket);
-    session.server = this;  // the routine's only way back to the server
+    // With a completion routine, Windows ignores hEvent and leaves it to us: the way back
+    // from a routine to this server.
+    session.overlapped.hEvent = static_cast<HANDLE>(this);
     sessions_.emplace(&session, std::move(owned));
     ++counters_.accepted;
     if (post_next(session, &RoutineServer::on_completion) != 0) {
@@ -78,15 +85,16 @@ void RoutineServer::start(iocp::UniqueSocket socket) {
 }
 
 // [snippet:routine_callback]
-// Runs on the server thread, inside its alertable wait. Windows passes no context but the
-// OVERLAPPED, which is the first member of the Session.
+// Runs on the server thread, inside its alertable wait. Windows hands back the OVERLAPPED*:
+// the OVERLAPPED is the Session's first member, and its hEvent holds the server.
 void CALLBACK RoutineServer::on_completion(DWORD error, DWORD bytes, LPWSAOVERLAPPED overlapped,
                                            DWORD /*flags*/) {
     Session& session = *reinterpret_cast<Session*>(overlapped);
-    static_cast<RoutineServer*>(session.server)->handle(session, error, bytes);
+    static_cast<RoutineServer*>(overlapped->hEvent)->handle(session, error, bytes);
 }
 // [/snippet]
 
+// [snippet:routine_handle]
 // Must not throw: it is called from inside Windows' APC delivery.
 void RoutineServer::handle(Session& session, DWORD error, DWORD bytes) noexcept {
     try {
@@ -95,16 +103,32 @@ void RoutineServer::handle(Session& session, DWORD error, DWORD bytes) noexcept 
         if (error == ERROR_SUCCESS && session.pending == IoType::send) {
             counters_.bytes_echoed += bytes;
         }
-        // While draining, an operation that succeeded before its cancel ends its session
-        // too: a new one would be in flight with nobody left to cancel it.
+        // While draining, a finished operation ends its session: a new one would be in flight
+        // with nobody left to cancel it.
         if (!apply_completion(session, error, bytes) || draining_) {
             close(session);
-        } else if (post_next(session, &RoutineServer::on_completion) != 0) {
-            ++counters_.failed_at_once;
-            close(session);
+        } else {
+            // The loop posts its next operation, not this routine. An operation posted here
+            // could finish at once and queue the next routine, which this same alertable wait
+            // would run too: under a steady stream the wait would never return to the loop,
+            // and the loop would never start a new client or see stop().
+            ready_.push_back(&session);
         }
     } catch (...) {
         fail(std::current_exception());  // the wait loop sees it and ends
+    }
+}
+// [/snippet]
+
+// Not alertable here, so no routine runs while `ready_` is walked.
+void RoutineServer::post_ready() {
+    std::vector<Session*> ready;
+    ready.swap(ready_);
+    for (Session* session : ready) {
+        if (post_next(*session, &RoutineServer::on_completion) != 0) {
+            ++counters_.failed_at_once;  // nothing in flight: no routine will run
+            close(*session);
+        }
     }
 }
 
@@ -114,10 +138,15 @@ void RoutineServer::close(Session& session) {
     counters_.count_closed();
 }
 
-// Cancels every operation in flight, then waits alertably so their routines run (each with
-// WSA_OPERATION_ABORTED, closing its session) before anything is freed.
+// Frees the sessions with nothing in flight, cancels every operation in flight, then waits
+// alertably so their routines run (each closing its session, whatever its error: cancelled
+// with WSA_OPERATION_ABORTED, or done before the cancel) before anything is freed.
 void RoutineServer::drain() noexcept {
     draining_ = true;
+    for (Session* session : ready_) {
+        close(*session);  // nothing in flight: free it now
+    }
+    ready_.clear();
     for (const auto& entry : sessions_) {
         Session& session = *entry.second;
         if (!CancelIoEx(reinterpret_cast<HANDLE>(session.socket.get()), &session.overlapped)) {

@@ -5,9 +5,9 @@ namespace ch02 {
 
 // [snippet:post_next]
 int post_next(Session& session, LPWSAOVERLAPPED_COMPLETION_ROUTINE routine) {
-    const HANDLE event = session.overlapped.hEvent;
+    const HANDLE kept = session.overlapped.hEvent;  // its event, or the routine model's server
     session.overlapped = WSAOVERLAPPED{};  // reusable: its previous operation has completed
-    session.overlapped.hEvent = event;
+    session.overlapped.hEvent = kept;
     int result = 0;
     if (session.sent < session.received) {
         session.pending = IoType::send;

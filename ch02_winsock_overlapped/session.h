@@ -1,7 +1,9 @@
 // ch02_winsock_overlapped/session.h: one client of an echo server, and its one operation.
 //
 // A Session starts with its WSAOVERLAPPED, so the OVERLAPPED* a completion hands back is the
-// Session* (chapter 4 splits it into PerSocketContext and PerIoContext). It has one operation in
+// Session* (chapter 4 splits it into PerSocketContext and PerIoContext). Its hEvent holds the
+// event model's event, or in the routine model the server (Windows ignores hEvent when a
+// completion routine is given, and leaves it to the application). It has one operation in
 // flight at a time, so one OVERLAPPED and one buffer are enough: receive up to buffer_size
 // bytes, send them all back (in several WSASends if a send moves fewer), receive again.
 #pragma once
@@ -27,8 +29,7 @@ struct Session {
     std::array<char, buffer_size> buffer{};
     DWORD received = 0;        // bytes in `buffer` to echo
     DWORD sent = 0;            // of those, sent back so far
-    iocp::UniqueHandle event;  // event model only: the event its completions set
-    void* server = nullptr;    // routine model only: a completion routine gets no other context
+    iocp::UniqueHandle event;  // event model only: the event in overlapped.hEvent
 };
 // [/snippet]
 

@@ -29,8 +29,8 @@ constexpr ULONG_PTR shutdown_key = 0;
 
 // [snippet:create_port]
 // CreateIoCompletionPort's first role: make a new port. No device yet (INVALID_HANDLE_VALUE,
-// no existing port, no key). `concurrency` caps how many of its threads run at once; 0 means
-// one per CPU.
+// no existing port, no key). `concurrency`: the port hands a waiting thread a packet only while
+// fewer of its threads than this run (0: one per CPU). It preempts no one, so more can run.
 iocp::UniqueHandle create_port(DWORD concurrency) {
     return iocp::UniqueHandle{
         iocp::check_handle(CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, concurrency),
@@ -80,7 +80,7 @@ int worker_count(int requested) {
 
 IocpServer::IocpServer(int threads)
     : EchoServer(threads),
-      port_(create_port(0)) {  // step 2: the port, concurrency 0 = one running thread per CPU
+      port_(create_port(0)) {  // step 2: the port; concurrency 0 = the number of CPUs
     // Step 4: the workers. Each waits in GetQueuedCompletionStatus until a completion comes.
     for (int i = 0; i < threads; ++i) {
         workers_.emplace_back([this] { work(); });
@@ -186,8 +186,9 @@ void IocpServer::do_stop() {
             }
         }
     }
-    // Each cancelled operation still completes (ERROR_OPERATION_ABORTED) and its worker frees
-    // the session. Only when none is left may the workers go.
+    // Each operation still completes: ERROR_OPERATION_ABORTED if the cancel caught it, success
+    // if it finished first. Its worker frees the session whatever the code. Only when none is
+    // left may the workers go.
     const bool drained = all_closed_.wait_for(lock, drain_limit, [&] { return sessions_.empty(); });
     lock.unlock();
     for (std::size_t i = 0; i < workers_.size(); ++i) {

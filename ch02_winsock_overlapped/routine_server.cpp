@@ -110,8 +110,8 @@ void RoutineServer::handle(Session& session, DWORD error, DWORD bytes) noexcept 
         } else {
             // The loop posts its next operation, not this routine. An operation posted here
             // could finish at once and queue the next routine, which this same alertable wait
-            // would run too: under a steady stream the wait would never return to the loop,
-            // and the loop would never start a new client or see stop().
+            // may run too: under a steady stream the wait need not return (under Wine it did
+            // not), and the loop would never start a new client or see stop().
             ready_.push_back(&session);
         }
     } catch (...) {

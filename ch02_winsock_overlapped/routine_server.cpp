@@ -42,7 +42,7 @@ private:
     // Touched only by the server thread (routines run on it too), so no lock.
     std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
     std::vector<Session*> ready_;  // completed and going on, nothing in flight: post their next
-    bool draining_ = false;        // set by drain(): a routine that runs from then on posts nothing
+    bool draining_ = false;        // set by drain(): a routine that runs from then on closes
 };
 
 void RoutineServer::serve() {

@@ -56,7 +56,8 @@ struct Completion {
 // [snippet:take_back]
 // Waits for the request's completion, the kernel's last touch of it, and only then takes
 // ownership back, whatever the result: success, ERROR_OPERATION_ABORTED after a cancel, or
-// another error. (A receive whose socket is closed ends with 1236 or 64 on Windows, not 995.)
+// another error. (Closing the socket instead ends it too, with another code:
+// GetQueuedCompletionStatus reports 1236 or 64 on Windows, not 995.)
 Completion take_back(SOCKET socket, ReceiveRequest* in_flight) {
     const DWORD woke = WaitForSingleObject(in_flight->done.get(), wait_limit_ms);
     if (woke == WAIT_FAILED) {
@@ -120,7 +121,8 @@ LifetimeReport run_lifetime() {
     // [snippet:cancel]
     // B: issued, then cancelled. Cancelling is a request too: B stays the kernel's until its
     // completion (here ERROR_OPERATION_ABORTED) is collected. Closing the socket would also end
-    // it, with another code (1236 or 64 on Windows): free on the completion, whatever its code.
+    // it, with another code (GetQueuedCompletionStatus reports 1236 or 64 on Windows): free on
+    // the completion, whatever its code.
     ReceiveRequest* b = hand_to_kernel(socket, make_request());
     report.steps.push_back(step('B', Step::issued));
     iocp::check_bool(CancelIoEx(reinterpret_cast<HANDLE>(socket), &b->overlapped), "CancelIoEx");

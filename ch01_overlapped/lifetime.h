@@ -3,8 +3,9 @@
 // An OVERLAPPED and its buffer are handed to the kernel when the call is issued and taken back
 // only when its completion is collected, even when the request is cancelled or its socket is
 // closed: each of those ends it with a completion, whose code the program must not rely on to
-// free it (a close gives 1236 or 64 on Windows, not ERROR_OPERATION_ABORTED). run_lifetime()
-// walks two receives through that life and records each step.
+// free it (after a close, GetQueuedCompletionStatus reports 1236 or 64 on Windows, not
+// ERROR_OPERATION_ABORTED). run_lifetime() walks two receives through that life and records
+// each step.
 #pragma once
 #include "iocp/win32.h"
 

@@ -327,7 +327,9 @@ void EchoServer::Impl::on_accept(AcceptContext& accept, DWORD error) {
     iocp::UniqueSocket socket{accept.socket};  // ours again: the accept has completed
     accept.socket = INVALID_SOCKET;
     if (stopping_) {
-        return;  // the listener was closed: this accept was cancelled; `socket` closes
+        // The listener was closed: this accept was cancelled (or had just succeeded), and
+        // `socket` closes either way.
+        return;
     }
     if (error != ERROR_SUCCESS) {
         // A client that reset before we took it (ERROR_NETNAME_DELETED): not a connection.
@@ -537,9 +539,10 @@ void EchoServer::Impl::close_locked(PerSocketContext& session) {
         return;
     }
     session.closing = true;
-    // Cancel what is in flight; each cancelled request still completes (aborted), and the
-    // session is freed by whichever completion brings `outstanding` to 0. The socket stays open
-    // until then, so no other socket can take its handle value while requests still name it.
+    // Cancel what is in flight; each cancelled request still completes (usually aborted; one
+    // that was already finishing keeps its own result), and the session is freed by whichever
+    // completion brings `outstanding` to 0. The socket stays open until then, so no other
+    // socket can take its handle value while requests still name it.
     if (session.outstanding > 0 &&
         !CancelIoEx(reinterpret_cast<HANDLE>(session.socket.get()), nullptr)) {
         const DWORD error = GetLastError();
@@ -944,7 +947,8 @@ ServerCounters EchoServer::Impl::stop() {
         reaper_.join();
     }
     // 1. Stop accepting. Closing the listener cancels the posted AcceptEx calls; each still
-    //    completes (aborted) and its worker closes the socket it had made.
+    //    completes (usually aborted; one that had just taken a client succeeds) and its worker
+    //    closes the socket it had made.
     if (acceptor_.joinable()) {
         acceptor_.join();
     }

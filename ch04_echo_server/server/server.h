@@ -59,7 +59,8 @@ struct ServerOptions {
     // Limits against clients that would hold the server's resources (docs/reliability.md).
     std::size_t max_sessions = 0;  // a connection beyond this many is closed at once; 0: none
     std::chrono::milliseconds idle_timeout{0};  // close a session silent this long; 0: never
-    // Performance options (see above); the defaults are the fastest safe combination measured.
+    // Performance options (see above). Only skip_on_success is on by default: the one option
+    // with a clear gain in development (docs/performance.md).
     int batch = 1;                // completions per dequeue, 1..1024 (>1: ...StatusEx)
     bool gather_sends = false;    // one WSASend for up to 64 queued chunks
     bool reuse_buffers = false;   // move and recycle buffers instead of allocating per receive

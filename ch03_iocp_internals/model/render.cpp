@@ -227,7 +227,7 @@ std::string meaning(const Packet& packet) {
         return "posted: always a success";
     }
     if (packet.bytes == 0) {
-        return "0 bytes: on a receive, the peer has closed";
+        return "0 bytes on a receive with room: the peer's FIN";
     }
     return std::to_string(packet.bytes) + " bytes transferred";
 }
@@ -459,7 +459,7 @@ std::string render_stacks_svg(const ScenarioResult& result, const Figure& figure
     const std::vector<std::string> threads = all_threads(result);
     const int column = 210;
     const int width = std::max(880, 20 + column * static_cast<int>(threads.size()));
-    const int height = 540;
+    const int height = 560;
     std::ostringstream svg;
     const std::string title = "Each thread's stack after step " + std::to_string(figure.step + 1) +
                               ": the hot ones are in use";
@@ -530,8 +530,9 @@ std::string render_stacks_svg(const ScenarioResult& result, const Figure& figure
         "threads:",
         "each thread still has its kernel objects and kernel stack, and its user stack keeps its "
         "reserved",
-        "address space (1 MB by default) and its committed pages, which count against the "
-        "commit limit.",
+        "address space (1 MB with Microsoft's linker, 2 MB with MinGW's) and its committed pages, "
+        "which count",
+        "against the commit limit.",
     };
     int y = notes;
     for (const char* line : lines) {
@@ -712,8 +713,8 @@ std::string render_thread_states_svg() {
             << iocp::xml_escape(node.subtitle) << "</text>\n";
     }
     const char* notes[] = {
-        "CurrentCount is the number of released threads; GQCS and a waiter's wake-up only release "
-        "a thread while it is below",
+        "CurrentCount is the number of released threads; GQCS and a waiter's wake-up hand a thread "
+        "a packet only while the count is below",
         "MaximumCount (the concurrency value). A paused thread is not counted; when its wait ends "
         "it is counted again, even above",
         "the limit: nothing is preempted. GQCS = GetQueuedCompletionStatus; 735 = "

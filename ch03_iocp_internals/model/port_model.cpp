@@ -237,7 +237,7 @@ void PortModel::exit(const std::string& name) {
 std::size_t PortModel::close() {
     require_open("close");
     closed_ = true;
-    const std::size_t freed = queue_.size();
+    const std::size_t dropped = queue_.size();
     queue_.clear();
     for (const std::string& name : waiters_) {
         ThreadView& thread = thread_ref(name);
@@ -250,10 +250,11 @@ std::size_t PortModel::close() {
         }
     }
     event_ = "the port is closed: " + std::to_string(waiters_.size()) +
-             " waiters return error 735, " + std::to_string(freed) + " queued packets are freed";
+             " waiters return error 735, " + std::to_string(dropped) +
+             " queued packets are never delivered";
     waiters_.clear();
     current_ = 0;
-    return freed;
+    return dropped;
 }
 
 std::vector<std::string> PortModel::threads_in(ThreadState state) const {

@@ -127,8 +127,8 @@ public:
     // The thread ends (R6): it leaves the port; a released one frees its place (R4). Only a
     // running thread can end itself, so a waiting or paused one cannot exit (ModelError).
     void exit(const std::string& thread);
-    // CloseHandle on the port (R8): waiters return 735, every thread leaves, packets are freed.
-    // Returns how many packets were freed unread.
+    // CloseHandle on the port (R8): waiters return 735, every thread leaves, and the queued
+    // packets are never delivered. Returns how many were dropped.
     std::size_t close();
 
     // What the structures hold now.

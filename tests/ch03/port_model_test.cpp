@@ -180,7 +180,7 @@ TEST(PortModelR7, AFailedIoKeepsItsErrorAndAPostedPacketIsASuccess) {
     EXPECT_FALSE(port.thread("T1").returned_error);  // a packet was taken: the call itself is fine
 }
 
-TEST(PortModelR8, ClosingThePortWakesWaitersWith735AndFreesThePackets) {
+TEST(PortModelR8, ClosingThePortWakesWaitersWith735AndDropsThePackets) {
     PortModel port(1, 1);
     port.associate("sock", 7);
     port.get("T1", false);
@@ -188,7 +188,7 @@ TEST(PortModelR8, ClosingThePortWakesWaitersWith735AndFreesThePackets) {
     port.post(1, 0, 0);  // to T2
     port.post(2, 0, 0);
     port.post(3, 0, 0);
-    EXPECT_EQ(port.close(), 2u);
+    EXPECT_EQ(port.close(), 2u);  // never delivered
     EXPECT_TRUE(port.waiting().empty());
     EXPECT_EQ(port.thread("T1").returned_error, ch03::model::error_abandoned_wait);
     EXPECT_EQ(port.current_count(), 0u);

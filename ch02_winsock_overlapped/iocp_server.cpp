@@ -181,7 +181,8 @@ void IocpServer::do_stop() {
         Session& session = *entry.second;
         if (!CancelIoEx(reinterpret_cast<HANDLE>(session.socket.get()), &session.overlapped)) {
             const DWORD error = GetLastError();
-            if (error != ERROR_NOT_FOUND) {  // ERROR_NOT_FOUND: completed, a worker has it
+            // ERROR_NOT_FOUND: it completed; its packet is queued or taken.
+            if (error != ERROR_NOT_FOUND) {
                 iocp::report_cleanup_failure("CancelIoEx", error);
             }
         }

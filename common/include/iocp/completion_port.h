@@ -66,8 +66,9 @@ struct Dequeued {
 
 class CompletionPort {
 public:
-    // A new port (CreateIoCompletionPort's first role). `concurrency` caps how many threads
-    // waiting on it run at once; 0 means one per CPU. Wine ignores the cap.
+    // A new port (CreateIoCompletionPort's first role). `concurrency` is how many of its threads
+    // may run before it stops handing packets to waiters (a thread that unblocks can still take
+    // the count past it); 0 means one per CPU. Wine ignores it.
     [[nodiscard]] static CompletionPort create(DWORD concurrency = 0);
 
     CompletionPort(CompletionPort&&) noexcept = default;

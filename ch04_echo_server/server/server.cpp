@@ -768,12 +768,13 @@ void EchoServer::Impl::settle_locked(PerSocketContext& session) {
 // Queues a packet for an I/O that completed at once, with the request's own OVERLAPPED: a
 // worker dispatches it like the kernel's, and the context stays the port's until then.
 bool EchoServer::Impl::hand_to_port(PerSocketContext& session, PerIoContext& io, DWORD bytes) {
-    if (PostQueuedCompletionStatus(port_handle_.native_handle(), bytes,
-                                   reinterpret_cast<ULONG_PTR>(&session), &io.overlapped)) {
+    const DWORD error =
+        port_handle_.try_post(bytes, reinterpret_cast<ULONG_PTR>(&session), &io.overlapped);
+    if (error == ERROR_SUCCESS) {
         return true;
     }
     // Handling it here instead is still right, only less fair to other sessions.
-    log_.warn("PostQueuedCompletionStatus failed (error ", GetLastError(), ")");
+    log_.warn("PostQueuedCompletionStatus failed (error ", error, ")");
     return false;
 }
 
@@ -882,8 +883,15 @@ void EchoServer::Impl::dispatch(const iocp::Completion& done) {
 void EchoServer::Impl::work_batched() {
     std::vector<OVERLAPPED_ENTRY> entries(static_cast<std::size_t>(options_.batch));
     for (;;) {
-        const std::span<OVERLAPPED_ENTRY> taken = port_handle_.get_many(entries, worker_wait_ms);
-        raise_to(largest_batch_, taken.size());  // empty on a timeout: wait again
+        const iocp::DequeuedMany dequeued = port_handle_.get_many(entries, worker_wait_ms);
+        if (dequeued.entries.empty()) {
+            if (dequeued.timed_out()) {
+                continue;  // nothing happened for a second: wait again
+            }
+            return;  // the port was closed under us (Windows only): leave
+        }
+        const std::span<OVERLAPPED_ENTRY> taken = dequeued.entries;
+        raise_to(largest_batch_, taken.size());
         int sentinels = 0;
         for (const OVERLAPPED_ENTRY& entry : taken) {
             // A failed I/O shows only in the entry's status (Internal): to_completion() turns it

@@ -63,6 +63,11 @@ void CompletionPort::post(DWORD bytes, ULONG_PTR key, OVERLAPPED* overlapped) {
                "PostQueuedCompletionStatus");
 }
 
+DWORD CompletionPort::try_post(DWORD bytes, ULONG_PTR key, OVERLAPPED* overlapped) noexcept {
+    return PostQueuedCompletionStatus(port_.get(), bytes, key, overlapped) ? ERROR_SUCCESS
+                                                                           : GetLastError();
+}
+
 Dequeued CompletionPort::get(DWORD timeout_ms) {
     DWORD bytes = 0;
     ULONG_PTR key = 0;
@@ -82,8 +87,7 @@ Dequeued CompletionPort::get(DWORD timeout_ms) {
     return {DequeueOutcome::no_packet, {0, 0, nullptr, error}};
 }
 
-std::span<OVERLAPPED_ENTRY> CompletionPort::get_many(std::span<OVERLAPPED_ENTRY> entries,
-                                                     DWORD timeout_ms) {
+DequeuedMany CompletionPort::get_many(std::span<OVERLAPPED_ENTRY> entries, DWORD timeout_ms) {
     if (entries.empty()) {
         // Nowhere to put a packet: refuse here rather than learn what each system makes of it.
         throw_win32_error("CompletionPort::get_many (no entries)", ERROR_INVALID_PARAMETER);
@@ -94,13 +98,13 @@ std::span<OVERLAPPED_ENTRY> CompletionPort::get_many(std::span<OVERLAPPED_ENTRY>
     if (!GetQueuedCompletionStatusEx(port_.get(), entries.data(), capacity, &removed, timeout_ms,
                                      FALSE)) {
         const DWORD error = GetLastError();
-        if (error != WAIT_TIMEOUT) {
+        if (error != WAIT_TIMEOUT && error != ERROR_ABANDONED_WAIT_0) {
             throw_win32_error("GetQueuedCompletionStatusEx", error);
         }
         // A wait that timed out sets `removed` to 1 (Windows and Wine alike): trust the FALSE.
-        return {};
+        return {{}, error};
     }
-    return entries.first(removed);
+    return {entries.first(removed), ERROR_SUCCESS};
 }
 
 Completion to_completion(const OVERLAPPED_ENTRY& entry) {

@@ -58,6 +58,25 @@ TEST(CompletionPort, PostThenGetReturnsExactlyWhatWasPosted) {
     EXPECT_FALSE(got.timed_out());
 }
 
+TEST(CompletionPort, TryPostQueuesThePacketAndReportsSuccess) {
+    iocp::CompletionPort port = iocp::CompletionPort::create();
+    OVERLAPPED overlapped{};
+    EXPECT_EQ(port.try_post(7, 8, &overlapped), DWORD{ERROR_SUCCESS});
+    const iocp::Dequeued got = port.get(0);
+    EXPECT_EQ(got.outcome, DequeueOutcome::completed);
+    EXPECT_EQ(got.completion.bytes, 7u);
+    EXPECT_EQ(got.completion.key, ULONG_PTR{8});
+    EXPECT_EQ(got.completion.overlapped, &overlapped);
+}
+
+TEST(CompletionPort, TryPostOnAMovedFromPortReturnsTheErrorInsteadOfThrowing) {
+    iocp::CompletionPort port = iocp::CompletionPort::create();
+    const iocp::CompletionPort owner = std::move(port);
+    // NOLINTNEXTLINE(bugprone-use-after-move): a moved-from port must fail, not crash
+    EXPECT_EQ(port.try_post(0, 1), DWORD{ERROR_INVALID_HANDLE});
+    static_assert(noexcept(port.try_post(0, 1)));
+}
+
 TEST(CompletionPort, APostedPacketWithoutAnOverlappedIsStillASuccess) {
     // The shape of a shutdown sentinel: GetQueuedCompletionStatus returns TRUE for it.
     iocp::CompletionPort port = iocp::CompletionPort::create();
@@ -200,7 +219,7 @@ TEST(CompletionPort, GetManyReturnsSeveralEntriesAtOnceInFifoOrder) {
         port.post(10 + i, i + 1, &overlapped[i]);
     }
     std::array<OVERLAPPED_ENTRY, 8> entries{};
-    const std::span<OVERLAPPED_ENTRY> got = port.get_many(entries, 0);
+    const std::span<OVERLAPPED_ENTRY> got = port.get_many(entries, 0).entries;
     ASSERT_EQ(got.size(), overlapped.size());
     EXPECT_EQ(got.data(), entries.data());
     for (DWORD i = 0; i < got.size(); ++i) {
@@ -218,11 +237,11 @@ TEST(CompletionPort, GetManyTakesNoMoreThanItHasRoomForAndLeavesTheRestQueued) {
         port.post(0, key);
     }
     std::array<OVERLAPPED_ENTRY, 2> entries{};
-    const std::span<OVERLAPPED_ENTRY> first = port.get_many(entries, 0);
+    const std::span<OVERLAPPED_ENTRY> first = port.get_many(entries, 0).entries;
     ASSERT_EQ(first.size(), 2u);
     EXPECT_EQ(first[0].lpCompletionKey, ULONG_PTR{1});
     EXPECT_EQ(first[1].lpCompletionKey, ULONG_PTR{2});
-    const std::span<OVERLAPPED_ENTRY> rest = port.get_many(entries, 0);
+    const std::span<OVERLAPPED_ENTRY> rest = port.get_many(entries, 0).entries;
     ASSERT_EQ(rest.size(), 1u);
     EXPECT_EQ(rest[0].lpCompletionKey, ULONG_PTR{3});
 }
@@ -233,7 +252,7 @@ TEST(CompletionPort, GetManyReturnsNoEntriesOnTimeout) {
     // After a wait that timed out the call itself says one entry was removed (Windows and Wine
     // alike); get_many must not believe it.
     for (const DWORD timeout_ms : {DWORD{0}, DWORD{10}}) {
-        EXPECT_TRUE(port.get_many(entries, timeout_ms).empty()) << timeout_ms;
+        EXPECT_TRUE(port.get_many(entries, timeout_ms).timed_out()) << timeout_ms;
     }
 }
 
@@ -241,8 +260,8 @@ TEST(CompletionPort, GetManyWithNoRoomForAnEntryIsRefused) {
     iocp::CompletionPort port = iocp::CompletionPort::create();
     port.post(0, 1);
     const std::system_error e = thrown_by([&] {
-        const std::span<OVERLAPPED_ENTRY> none = port.get_many({}, 0);
-        ADD_FAILURE() << none.size() << " entries returned with no room for them";
+        const iocp::DequeuedMany none = port.get_many({}, 0);
+        ADD_FAILURE() << none.entries.size() << " entries returned with no room for them";
     });
     EXPECT_EQ(e.code().value(), ERROR_INVALID_PARAMETER) << e.what();
     EXPECT_EQ(port.get(0).completion.key, ULONG_PTR{1});  // the packet is still queued
@@ -258,7 +277,7 @@ TEST(CompletionPort, GetManyReportsACancelledReceiveWithItsWin32Error) {
     iocp::check_bool(CancelIoEx(reinterpret_cast<HANDLE>(pair.server.get()), &receive.overlapped),
                      "CancelIoEx");
     std::array<OVERLAPPED_ENTRY, 4> entries{};
-    const std::span<OVERLAPPED_ENTRY> got = port.get_many(entries, patience_ms);
+    const std::span<OVERLAPPED_ENTRY> got = port.get_many(entries, patience_ms).entries;
     ASSERT_EQ(got.size(), 1u);
     const iocp::Completion completion = iocp::to_completion(got[0]);
     EXPECT_EQ(completion.error, DWORD{ERROR_OPERATION_ABORTED});

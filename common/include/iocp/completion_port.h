@@ -64,6 +64,14 @@ struct Dequeued {
 };
 // [/snippet]
 
+// What get_many() took: the packets, or (none) why not.
+struct DequeuedMany {
+    std::span<OVERLAPPED_ENTRY> entries;  // in queue order; empty when no packet was taken
+    DWORD error = ERROR_SUCCESS;          // when empty: WAIT_TIMEOUT or ERROR_ABANDONED_WAIT_0
+
+    bool timed_out() const noexcept { return entries.empty() && error == WAIT_TIMEOUT; }
+};
+
 class CompletionPort {
 public:
     // A new port (CreateIoCompletionPort's first role). `concurrency` is how many of its threads
@@ -88,18 +96,22 @@ public:
 
     // Queues a packet that get() hands back exactly as given, as a success.
     void post(DWORD bytes, ULONG_PTR key, OVERLAPPED* overlapped = nullptr);
+    // The same, for callers that must not throw (a worker handing an I/O back to the port):
+    // ERROR_SUCCESS, or PostQueuedCompletionStatus's error. Then no packet was queued.
+    [[nodiscard]] DWORD try_post(DWORD bytes, ULONG_PTR key,
+                                 OVERLAPPED* overlapped = nullptr) noexcept;
 
     // Takes one packet, waiting up to `timeout_ms` (0: do not wait; INFINITE) for one.
     [[nodiscard]] Dequeued get(DWORD timeout_ms);
 
     // Takes up to entries.size() packets in one call (GetQueuedCompletionStatusEx, not
-    // alertable), waiting up to `timeout_ms` for the first. Returns the filled front of
-    // `entries`, in queue order, or an empty span on timeout (after a wait that timed out the
-    // call reports one entry removed, on Windows and Wine alike: that count is not believed).
-    // There is no no_packet here to report a port closed while waiting: that, and every
-    // failure but a timeout, throws std::system_error. Read each entry with to_completion().
-    [[nodiscard]] std::span<OVERLAPPED_ENTRY> get_many(std::span<OVERLAPPED_ENTRY> entries,
-                                                       DWORD timeout_ms);
+    // alertable), waiting up to `timeout_ms` for the first. `entries` of the result is the filled
+    // front of `entries`, in queue order. When it is empty, `error` says why, as get()'s
+    // no_packet does: WAIT_TIMEOUT, or ERROR_ABANDONED_WAIT_0 when the port was closed while
+    // waiting (after a wait that timed out the call reports one entry removed, on Windows and
+    // Wine alike: that count is not believed). Any other failure throws std::system_error. Read
+    // each entry with to_completion().
+    [[nodiscard]] DequeuedMany get_many(std::span<OVERLAPPED_ENTRY> entries, DWORD timeout_ms);
 
 private:
     explicit CompletionPort(UniqueHandle port) noexcept : port_(std::move(port)) {}

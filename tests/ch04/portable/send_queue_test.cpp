@@ -329,6 +329,21 @@ TEST(SendQueue, CopiesALessThanQuarterFullBufferAndKeepsItAsASpare) {
     EXPECT_EQ(queue.memory(), chunk + chunk_overhead);
 }
 
+// A buffer from outside comes back as a spare only while memory() stays within the limit:
+// otherwise a never-reading client's adopts would add a chunk each beyond the stated bound.
+TEST(SendQueue, FreesACopiedBufferThatWouldTakeMemoryPastTheLimit) {
+    SendQueue queue{1000, 3000, true};
+    std::uint32_t next = 0;
+    queue.append(pattern(1900, next));  // two chunks (2128 bytes), 100 bytes of room in the tail
+    Bytes buffer;
+    buffer.reserve(1000);
+    const Bytes data = pattern(50, next);
+    buffer.assign(data.begin(), data.end());
+    EXPECT_FALSE(queue.adopt(std::move(buffer)));  // copied into the tail
+    EXPECT_EQ(queue.spare_chunks(), 0u);           // 2128 + 1064 would pass 3000
+    EXPECT_EQ(queue.memory(), 2 * (1000 + chunk_overhead));
+}
+
 TEST(SendQueue, CopiesABufferBiggerThanAChunk) {
     SendQueue queue{1000, limit};
     std::uint32_t next = 0;

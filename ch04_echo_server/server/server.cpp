@@ -337,11 +337,21 @@ void EchoServer::Impl::on_accept(AcceptContext& accept, DWORD error) {
         log_.debug("an accept failed (error ", error, "); posting another");
     } else {
         try {
-            // The accepted socket takes the listener's properties only when told to.
-            const SOCKET listener = listener_.get();
-            iocp::check_wsa(setsockopt(socket.get(), SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT,
-                                       reinterpret_cast<const char*>(&listener), sizeof(listener)),
-                            "setsockopt(SO_UPDATE_ACCEPT_CONTEXT)");
+            {
+                // The call names the listener, which stop() closes under accept_mutex_: hold it,
+                // or the value could name a closed (or reused) handle, and listener_ be read
+                // while stop() resets it.
+                const std::lock_guard lock{accept_mutex_};
+                if (stopping_) {
+                    return;  // `socket` closes; no accept is posted again
+                }
+                // The accepted socket takes the listener's properties only when told to.
+                const SOCKET listener = listener_.get();
+                iocp::check_wsa(
+                    setsockopt(socket.get(), SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT,
+                               reinterpret_cast<const char*>(&listener), sizeof(listener)),
+                    "setsockopt(SO_UPDATE_ACCEPT_CONTEXT)");
+            }
             start_session(std::move(socket));
         } catch (const std::system_error& e) {
             ++failed_accepts_;  // not a session: counted, so accepts + failures add up

@@ -56,6 +56,8 @@ void print_counters(std::ostream& out, const ch04::ServerCounters& c) {
         << "        " << c.bytes_received << " bytes received, " << c.bytes_sent
         << " bytes echoed, " << c.frames << " frames, " << c.bad_frames << " bad frames, "
         << c.failed_accepts << " failed accepts, " << c.read_pauses << " read pauses\n"
+        << "        most queued by a session: " << c.most_queued << " bytes of echo, "
+        << c.most_queued_memory << " bytes of memory\n"
         << "        " << c.refused << " refused (--max-sessions), " << c.idle_closed
         << " closed idle (--idle-timeout)\n";
 }
@@ -190,7 +192,7 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     server
         ->add_option("--max-pending-bytes", options.max_pending_bytes,
-                     "Per session: unsent echo before reading pauses")
+                     "Per session: echo queue memory before reading pauses")
         ->check(CLI::Range(1, 1 << 30))
         ->capture_default_str();
     server

@@ -1,6 +1,8 @@
 // ch04_echo_server/server/server.cpp: the IOCP echo server (see server.h).
 #include "server.h"
 
+#include "send_queue.h"
+
 #include "iocp/completion_port.h"
 #include "iocp/error.h"
 #include "iocp/loopback.h"
@@ -11,7 +13,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -37,7 +38,6 @@ constexpr DWORD address_room = sizeof(sockaddr_in) + 16;
 // The performance options' bounds (see server.h).
 constexpr int max_batch = 1024;         // --batch: entries one GetQueuedCompletionStatusEx takes
 constexpr std::size_t max_gather = 64;  // --gather-sends: WSABUFs (chunks) in one WSASend
-constexpr std::size_t max_free_buffers = 4;  // --reuse-buffers: recycled buffers a session keeps
 constexpr int inline_limit = 16;  // --skip-on-success: completions handled in a row, then posted
 
 // [snippet:contexts]
@@ -59,6 +59,8 @@ static_assert(std::is_standard_layout_v<PerIoContext>);
 // One client: the completion key of its socket. It owns one context per direction, so a
 // receive and a send can be in flight together (full duplex), never two of the same kind.
 struct PerSocketContext {
+    explicit PerSocketContext(const ServerOptions& options)
+        : queue{options.receive_size, options.max_pending_bytes, options.reuse_buffers} {}
     PerIoContext receive{{}, IoType::receive, {}};
     PerIoContext send{{}, IoType::send, {}};
     // --gather-sends: the send's buffers, one per queued chunk, written only while no send is in
@@ -67,17 +69,16 @@ struct PerSocketContext {
     iocp::UniqueSocket socket;
     bool skip_on_success = false;  // set before the first I/O: no packet for I/O done at once
     std::mutex mutex;  // the fields below, touched by whichever workers hold its completions
-    std::vector<std::byte> receive_buffer;     // receive.wsabuf points here while in flight
-    std::deque<std::vector<std::byte>> queue;  // echo to send, in order
-    // --reuse-buffers: sent chunks kept for later receives and echo (at most 4).
-    std::vector<std::vector<std::byte>> free_buffers;
+    std::vector<std::byte> receive_buffer;  // receive.wsabuf points here while in flight
+    // Echo to send, in order, in chunks that never move (portable/send_queue.h); charged by
+    // memory, not payload. With --reuse-buffers it keeps up to 4 sent chunks as spares.
+    SendQueue queue;
+    std::size_t reused_counted = 0;  // queue.reused() already added to buffers_reused
     // --skip-on-success: a receive or send that completed at once, with its byte count. No
     // packet will come for it: settle_locked() is its completion. Still counted as in flight.
     std::optional<DWORD> receive_now;
     std::optional<DWORD> send_now;
-    std::size_t queued_bytes = 0;
-    std::size_t sent_of_front = 0;  // a partial send continues from here
-    int outstanding = 0;            // I/O in flight: freed only when this is 0 and closing
+    int outstanding = 0;  // I/O in flight: freed only when this is 0 and closing
     bool receiving = false;
     bool sending = false;
     bool reading_paused = false;  // the queue is full: no receive until it drains
@@ -173,8 +174,7 @@ private:
     void settle_locked(PerSocketContext& session);
     bool hand_to_port(PerSocketContext& session, PerIoContext& io, DWORD bytes);
     void echo_locked(PerSocketContext& session, DWORD bytes);
-    void queue_copy_locked(PerSocketContext& session, std::span<const std::byte> data);
-    void recycle_locked(PerSocketContext& session, std::vector<std::byte>&& chunk);
+    void count_queue_locked(PerSocketContext& session);
     void free_session(PerSocketContext& session);
     void reap_idle() noexcept;
     void io_started() noexcept { ++io_in_flight_; }
@@ -212,6 +212,7 @@ private:
     std::atomic<std::uint64_t> failed_accepts_{0};
     std::atomic<std::uint64_t> read_pauses_{0};
     std::atomic<std::uint64_t> most_queued_{0};
+    std::atomic<std::uint64_t> most_queued_memory_{0};
     std::atomic<std::uint64_t> largest_batch_{0};
     std::atomic<std::uint64_t> gathered_sends_{0};
     std::atomic<std::uint64_t> buffers_reused_{0};
@@ -400,7 +401,7 @@ void EchoServer::Impl::start_session(iocp::UniqueSocket socket) {
     iocp::check_wsa(setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY,
                                reinterpret_cast<const char*>(&no_delay), sizeof(no_delay)),
                     "setsockopt(TCP_NODELAY)");
-    auto owned = std::make_unique<PerSocketContext>();
+    auto owned = std::make_unique<PerSocketContext>(options_);
     PerSocketContext& session = *owned;
     session.socket = std::move(socket);
     if (options_.protocol == Protocol::packet) {
@@ -464,12 +465,11 @@ bool EchoServer::Impl::post_receive_locked(PerSocketContext& session) {
         // completion says only "data (or the peer's FIN) is here"; the real receive follows.
         session.receive.wsabuf = WSABUF{0, nullptr};
     } else {
-        if (options_.reuse_buffers && session.receive_buffer.capacity() < options_.receive_size &&
-            !session.free_buffers.empty()) {
-            // The last one moved into the send queue: take a recycled buffer, not a new one.
-            session.receive_buffer = std::move(session.free_buffers.back());
-            session.free_buffers.pop_back();
-            ++buffers_reused_;
+        if (session.receive_buffer.capacity() < options_.receive_size) {
+            // The last one moved into the send queue (or zero-byte mode gave it up): take a
+            // spare chunk if the queue kept one (--reuse-buffers), else resize allocates.
+            session.receive_buffer = session.queue.take_spare();
+            count_queue_locked(session);
         }
         session.receive_buffer.resize(options_.receive_size);
         session.receive.wsabuf.buf = reinterpret_cast<char*>(session.receive_buffer.data());
@@ -504,17 +504,16 @@ bool EchoServer::Impl::post_receive_locked(PerSocketContext& session) {
 bool EchoServer::Impl::post_send_locked(PerSocketContext& session) {
     session.send.overlapped = WSAOVERLAPPED{};  // reused: its previous send completed
     // One buffer per chunk, the first starting where a partial send stopped: the front chunk
-    // alone, or with --gather-sends up to 64 of them.
+    // alone, or with --gather-sends up to 64 of them. Called only while no send is in flight.
     WSABUF* const buffers =
         options_.gather_sends ? session.send_buffers.data() : &session.send.wsabuf;
-    const std::size_t limit = options_.gather_sends ? max_gather : 1;
-    DWORD count = 0;
-    std::size_t offset = session.sent_of_front;
-    for (auto chunk = session.queue.begin(); chunk != session.queue.end() && count < limit;
-         ++chunk, ++count) {
-        buffers[count].buf = reinterpret_cast<char*>(chunk->data() + offset);
-        buffers[count].len = static_cast<ULONG>(chunk->size() - offset);
-        offset = 0;
+    std::array<SendBuffer, max_gather> views{};
+    const std::size_t count =
+        session.queue.gather(std::span{views}.first(options_.gather_sends ? max_gather : 1));
+    for (std::size_t i = 0; i < count; ++i) {
+        // WSABUF's buf is char* (not const) though WSASend only reads it.
+        buffers[i].buf = reinterpret_cast<char*>(const_cast<std::byte*>(views[i].data));
+        buffers[i].len = static_cast<ULONG>(views[i].size);  // a chunk: at most receive_size
     }
     if (count > 1) {
         ++gathered_sends_;
@@ -523,12 +522,12 @@ bool EchoServer::Impl::post_send_locked(PerSocketContext& session) {
     ++session.outstanding;
     io_started();
     session.sending = true;
-    // The chunks named are the send's buffers: they stay in the deque, unmoved (a deque never
-    // moves its elements' heap buffers, and a chunk only grows within its capacity), until
-    // this send's completion is handled.
+    // The chunks named are the send's buffers, the kernel's until this send's completion is
+    // handled: SendQueue never moves or overwrites a gathered byte before sent() counts it
+    // (appends meanwhile only fill room after it, or add chunks), so echo may keep queueing.
     const int result =
-        WSASend(session.socket.get(), buffers, count, session.skip_on_success ? &bytes : nullptr, 0,
-                &session.send.overlapped, nullptr);
+        WSASend(session.socket.get(), buffers, static_cast<DWORD>(count),
+                session.skip_on_success ? &bytes : nullptr, 0, &session.send.overlapped, nullptr);
     if (result == 0 && session.skip_on_success) {
         // Done at once, and skip mode queues no packet for it: settle_locked() handles it.
         session.send_now = bytes;
@@ -564,32 +563,30 @@ void EchoServer::Impl::close_locked(PerSocketContext& session) {
 // [/snippet]
 
 // Queues the `bytes` the receive buffer holds (stream), or the whole frames they complete.
+// Small echoes coalesce into the queue's tail chunk in every mode.
 void EchoServer::Impl::echo_locked(PerSocketContext& session, DWORD bytes) {
     const std::span<const std::byte> data{session.receive_buffer.data(), bytes};
     FrameError error = FrameError::none;
     if (!session.frames) {
-        if (options_.reuse_buffers && 4 * std::size_t{bytes} >= session.receive_buffer.size()) {
-            // At least a quarter full: the buffer itself joins the queue, no copy and no new
-            // vector (post_receive_locked takes a recycled one for the next receive). Never
-            // less full, so the queue's memory stays within a few times its bytes.
+        if (options_.reuse_buffers) {
+            // The buffer itself becomes a chunk when at least a quarter full (no copy); else
+            // its bytes are copied and it is kept as a spare. post_receive_locked takes one.
             session.receive_buffer.resize(bytes);
-            session.queue.push_back(std::move(session.receive_buffer));
-            session.receive_buffer = {};
-            ++buffers_reused_;
+            // Whether it was taken whole shows in queue.reused(), which count_queue_locked reads.
+            static_cast<void>(session.queue.adopt(std::move(session.receive_buffer)));
+            session.receive_buffer = {};  // consumed either way
         } else {
-            queue_copy_locked(session, data);
+            session.queue.append(data);
         }
-        session.queued_bytes += data.size();
     } else {
         std::vector<std::span<const std::byte>> whole;
         error = session.frames->feed(data, whole);
         for (const std::span<const std::byte> frame : whole) {
-            queue_copy_locked(session, frame);  // echoed whole, in order
-            session.queued_bytes += frame.size();
+            session.queue.append(frame);  // echoed whole, in order
             ++frames_;
         }
     }
-    raise_to(most_queued_, session.queued_bytes);
+    count_queue_locked(session);
     if (error != FrameError::none) {
         ++bad_frames_;
         log_.warn("closing a session: ", describe(error), " (size ", session.frames->bad_size(),
@@ -598,45 +595,13 @@ void EchoServer::Impl::echo_locked(PerSocketContext& session, DWORD bytes) {
     }
 }
 
-// Copies echo into the queue: a chunk of its own, or with --reuse-buffers the end of the last
-// chunk (when it has room) or a recycled chunk.
-void EchoServer::Impl::queue_copy_locked(PerSocketContext& session,
-                                         std::span<const std::byte> data) {
-    if (!options_.reuse_buffers) {
-        session.queue.emplace_back(data.begin(), data.end());
-        return;
-    }
-    if (!session.queue.empty()) {
-        std::vector<std::byte>& back = session.queue.back();
-        if (back.capacity() - back.size() >= data.size()) {
-            // Within its capacity the vector does not reallocate, so bytes an in-flight send
-            // points into stay put. A send names the last chunk only as its last buffer, so the
-            // added bytes are simply not part of it: send_done_locked's count stays right.
-            back.insert(back.end(), data.begin(), data.end());
-            ++buffers_reused_;
-            return;
-        }
-    }
-    std::vector<std::byte> chunk;
-    if (!session.free_buffers.empty()) {
-        chunk = std::move(session.free_buffers.back());
-        session.free_buffers.pop_back();
-        ++buffers_reused_;
-    } else {
-        chunk.reserve(std::max(options_.receive_size, data.size()));  // can serve a receive later
-    }
-    chunk.assign(data.begin(), data.end());
-    session.queue.push_back(std::move(chunk));
-}
-
-// A chunk whose bytes have all been sent: kept for reuse (at most max_free_buffers, each big
-// enough for a receive), or freed. Not cleared: whoever takes it overwrites it, and a receive
-// that resizes it zero-fills only what it lacks.
-void EchoServer::Impl::recycle_locked(PerSocketContext& session, std::vector<std::byte>&& chunk) {
-    if (options_.reuse_buffers && session.free_buffers.size() < max_free_buffers &&
-        chunk.capacity() >= options_.receive_size) {
-        session.free_buffers.push_back(std::move(chunk));
-    }
+// The queue's figures into the server's counters: its payload and memory peaks, and the
+// chunks it reused since the last call.
+void EchoServer::Impl::count_queue_locked(PerSocketContext& session) {
+    raise_to(most_queued_, session.queue.bytes());
+    raise_to(most_queued_memory_, session.queue.peak_memory());
+    buffers_reused_ += session.queue.reused() - session.reused_counted;
+    session.reused_counted = session.queue.reused();
 }
 
 // [snippet:on_receive]
@@ -687,9 +652,9 @@ void EchoServer::Impl::receive_done_locked(PerSocketContext& session, IoType typ
             close_locked(session);
         }
         if (!session.closing) {
-            if (session.queued_bytes >= options_.max_pending_bytes) {
+            if (session.queue.full()) {
                 // The client sends faster than it reads our echo: stop reading until the
-                // queue drains, so a client that never reads costs at most this much.
+                // queue drains, so a client that never reads costs at most this much memory.
                 session.reading_paused = true;
                 ++read_pauses_;
             } else if (!post_receive_locked(session)) {
@@ -720,16 +685,10 @@ void EchoServer::Impl::send_done_locked(PerSocketContext& session, DWORD error, 
     if (error != ERROR_SUCCESS || session.closing) {
         close_locked(session);
     } else {
-        // A partial send continues where it stopped; whole chunks leave the queue.
-        session.sent_of_front += bytes;
-        while (!session.queue.empty() && session.sent_of_front >= session.queue.front().size()) {
-            session.sent_of_front -= session.queue.front().size();
-            session.queued_bytes -= session.queue.front().size();
-            recycle_locked(session, std::move(session.queue.front()));
-            session.queue.pop_front();
-        }
+        // A partial send continues where it stopped; wholly sent chunks leave the queue.
+        session.queue.sent(bytes);
         if (options_.zero_byte_recv && session.queue.empty()) {
-            session.free_buffers = {};  // idle again: zero-byte mode holds no buffer
+            session.queue.release_spare();  // idle again: zero-byte mode holds no buffer
         }
         if (!session.queue.empty()) {
             if (!post_send_locked(session)) {
@@ -738,8 +697,7 @@ void EchoServer::Impl::send_done_locked(PerSocketContext& session, DWORD error, 
         } else if (session.peer_done) {
             close_locked(session);  // everything the peer sent has been echoed
         }
-        if (!session.closing && session.reading_paused &&
-            session.queued_bytes <= options_.max_pending_bytes / 2) {
+        if (!session.closing && session.reading_paused && session.queue.drained()) {
             session.reading_paused = false;
             if (!post_receive_locked(session)) {
                 close_locked(session);
@@ -940,6 +898,7 @@ ServerCounters EchoServer::Impl::counters() const {
     counters.failed_accepts = failed_accepts_.load();
     counters.read_pauses = read_pauses_.load();
     counters.most_queued = most_queued_.load();
+    counters.most_queued_memory = most_queued_memory_.load();
     counters.largest_batch = largest_batch_.load();
     counters.gathered_sends = gathered_sends_.load();
     counters.buffers_reused = buffers_reused_.load();

@@ -16,13 +16,12 @@
 //                    fewer calls into the kernel (Wine: fewer wineserver round trips) when busy.
 //   gather_sends     one WSASend carries up to 64 queued chunks (one WSABUF each) instead of the
 //                    front chunk alone: fewer sends when echo piles up (pipelined clients).
-//   reuse_buffers    no heap allocation per receive: a full receive buffer moves into the send
-//                    queue as it is, small receives and frames are appended to the queue's last
-//                    chunk or copied into a recycled one, and sent chunks return to a per-session
-//                    free list (at most 4). The queue still holds at most max_pending_bytes of
-//                    echo; its memory is at most 4x that plus one chunk (a chunk is moved only
-//                    when at least a quarter full). With zero_byte_recv an idle session still
-//                    holds no buffer: the free list is emptied whenever its queue drains.
+//   reuse_buffers    no heap allocation per receive: a receive buffer at least a quarter full
+//                    moves into the send queue as a chunk, no copy, and sent chunks stay as the
+//                    session's spares (at most 4) for later receives and echo. Either way the
+//                    queue charges each chunk its memory, spares included, against
+//                    max_pending_bytes (portable/send_queue.h). With zero_byte_recv an idle
+//                    session still holds no buffer: the spares are freed whenever it drains.
 //   skip_on_success  FILE_SKIP_COMPLETION_PORT_ON_SUCCESS on each accepted socket (only when the
 //                    Winsock provider hands out IFS handles, as libuv also checks): a WSARecv
 //                    or WSASend that completes at once queues no packet, and the worker that
@@ -54,7 +53,7 @@ struct ServerOptions {
     bool zero_byte_recv = false;  // wait for data with a zero-byte WSARecv (see the doc)
     Protocol protocol = Protocol::stream;
     std::size_t max_packet = max_frame_size;      // packet mode: the largest frame
-    std::size_t max_pending_bytes = 1024 * 1024;  // per session: echo not yet sent
+    std::size_t max_pending_bytes = 1024 * 1024;  // per session: echo queue memory (see above)
     std::size_t receive_size = 16 * 1024;         // bytes per receive
     // Limits against clients that would hold the server's resources (docs/reliability.md).
     std::size_t max_sessions = 0;  // a connection beyond this many is closed at once; 0: none
@@ -81,6 +80,9 @@ struct ServerCounters {
     std::uint64_t failed_accepts = 0;  // failed AcceptEx, or a socket not set up: no session
     std::uint64_t read_pauses = 0;     // times a full send queue paused a session's reading
     std::uint64_t most_queued = 0;     // the most echo bytes one session ever held unsent
+    // The most memory one session's echo queue ever took (chunks and spares): at most
+    // SendQueue::memory_bound of the largest receive or frame batch (portable/send_queue.h).
+    std::uint64_t most_queued_memory = 0;
     // What the performance options did (each stays 0 while its option is off).
     std::uint64_t largest_batch = 0;       // the most completions one dequeue returned
     std::uint64_t gathered_sends = 0;      // sends that carried more than one chunk

@@ -9,6 +9,7 @@
 
 #include "echo_client.h"  // chapter 2's blocking, verifying client
 #include "frame.h"
+#include "send_queue.h"
 
 #include "iocp/error.h"
 #include "iocp/loopback.h"
@@ -18,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstring>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -223,6 +225,93 @@ void check_held_to_the_bound(ch04::ServerOptions options) {
 TEST(ServerFaults, AClientThatNeverReadsIsHeldToTheBound) {
     iocp::WinsockSession winsock;
     check_held_to_the_bound({});
+}
+
+// Issue #15 defect 2: a never-reading client's queue is held to a bound on MEMORY, not only
+// on payload, however small the pieces it sends. Stream mode first fills the socket buffers in
+// lockstep (send, wait until the server has it all) until the server holds `backlog` bytes
+// unsent, never more; then the client sends `tail` over and over until reading pauses. The
+// queue's memory then stays within SendQueue::memory_bound of one receive, its payload is at
+// least half the limit (really filled), and at least a quarter of the limit came as `tail`.
+void check_memory_held_to_the_bound(ch04::ServerOptions options, std::size_t backlog,
+                                    const std::vector<char>& tail) {
+    TestServer test{options};
+    iocp::UniqueSocket greedy = connect_with_timeout(test.server.port());
+    u_long non_blocking = 1;
+    iocp::check_wsa(ioctlsocket(greedy.get(), FIONBIO, &non_blocking), "ioctlsocket");
+    const BOOL no_delay = TRUE;  // small writes leave as small segments: small receives
+    iocp::check_wsa(setsockopt(greedy.get(), IPPROTO_TCP, TCP_NODELAY,
+                               reinterpret_cast<const char*>(&no_delay), sizeof(no_delay)),
+                    "setsockopt(TCP_NODELAY)");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+    const auto in_time = [&] { return std::chrono::steady_clock::now() < deadline; };
+    std::size_t sent = 0;
+    const auto send_some = [&](const std::vector<char>& batch) {
+        const int n = send(greedy.get(), batch.data(), static_cast<int>(batch.size()), 0);
+        if (n == SOCKET_ERROR) {
+            ASSERT_EQ(WSAGetLastError(), WSAEWOULDBLOCK);
+            Sleep(1);  // the buffers are full for now: let the server work, don't spin
+            return;
+        }
+        sent += static_cast<std::size_t>(n);
+    };
+    // The socket buffers fill first (Wine's hold several MiB); then echo stays queued.
+    ch04::ServerCounters now = test.server.counters();
+    while (now.bytes_received - now.bytes_sent < backlog && in_time()) {
+        const std::size_t target = sent + backlog - (now.bytes_received - now.bytes_sent);
+        while (sent < target && in_time()) {
+            send_some(std::vector<char>(target - sent, 'x'));
+        }
+        while ((now = test.server.counters()).bytes_received < sent && in_time()) {
+            Sleep(1);  // bounded poll: the server has not read it all yet
+        }
+    }
+    ASSERT_EQ(now.read_pauses, 0u) << "paused before the tail: " << sent << " bytes";
+    const std::size_t sent_before = sent;
+    while (test.server.counters().read_pauses == 0 && in_time()) {
+        send_some(tail);
+    }
+    const ch04::ServerCounters held = test.server.counters();
+    ASSERT_GE(held.read_pauses, 1u) << "no back-pressure after " << sent << " bytes";
+    const std::size_t bound =
+        ch04::SendQueue{options.receive_size, options.max_pending_bytes}.memory_bound(
+            options.receive_size);
+    const std::uint64_t receives = held.receives - now.receives;
+    EXPECT_LE(held.most_queued_memory, bound)
+        << held.most_queued << " bytes queued; " << receives << " receives brought the last "
+        << sent - sent_before;
+    EXPECT_GE(held.most_queued, options.max_pending_bytes / 2);
+    EXPECT_GE(sent - sent_before, options.max_pending_bytes / 4) << receives << " receives";
+    greedy.close();
+    expect_all_freed(test.server.stop());
+}
+
+TEST(ServerFaults, HeaderOnlyFramesThatAreNeverReadCostBoundedMemory) {
+    // Before SendQueue each 4-byte frame was a vector of its own: 4,096 per 16 KiB receive,
+    // ~60 bytes of heap each, so 128 KiB of payload took ~2 MiB. Now they share chunks.
+    iocp::WinsockSession winsock;
+    ch04::ServerOptions options;
+    options.protocol = Protocol::packet;
+    options.max_pending_bytes = 128 * 1024;
+    std::vector<std::byte> frames;
+    while (frames.size() < 64 * 1024) {
+        ch04::append_frame(frames, 7, {});  // header only: size 4, an empty payload
+    }
+    std::vector<char> batch(frames.size());
+    std::memcpy(batch.data(), frames.data(), frames.size());
+    check_memory_held_to_the_bound(options, 0, batch);
+}
+
+TEST(ServerFaults, OneByteWritesThatAreNeverReadCostBoundedMemory) {
+    // Before SendQueue each receive was a vector of its own: a 1-byte receive cost ~60 bytes.
+    // Big writes fill the socket buffers until echo stays unsent (more than the one chunk a
+    // send has in flight), then 1-byte writes fill the rest of the queue.
+    iocp::WinsockSession winsock;
+    ch04::ServerOptions options;
+    options.max_pending_bytes = 32 * 1024;
+    options.receive_size = 4 * 1024;
+    check_memory_held_to_the_bound(options, options.max_pending_bytes / 4 + options.receive_size,
+                                   std::vector<char>(1, 'y'));
 }
 
 void check_stop_with_live_connections(const ch04::ServerOptions& options) {

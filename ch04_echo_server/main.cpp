@@ -20,6 +20,7 @@
 #include "iocp/socket.h"
 
 #include <chrono>
+#include <cstdint>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -59,7 +60,8 @@ void print_counters(std::ostream& out, const ch04::ServerCounters& c) {
         << "        most queued by a session: " << c.most_queued << " bytes of echo, "
         << c.most_queued_memory << " bytes of memory\n"
         << "        " << c.refused << " refused (--max-sessions), " << c.idle_closed
-        << " closed idle (--idle-timeout)\n";
+        << " closed idle (--idle-timeout), " << c.stall_closed
+        << " closed stalled (--send-stall)\n";
 }
 
 // What the performance options did (server.h): each figure stays 0 while its option is off.
@@ -208,6 +210,15 @@ int main(int argc, char** argv) {
             },
             "Close a session that sends nothing for this many seconds (0: never)")
         ->check(CLI::Range(0.0, 86'400.0));
+    server
+        ->add_option_function<std::int64_t>(
+            "--send-stall",
+            [&options](std::int64_t milliseconds) {
+                options.send_stall = std::chrono::milliseconds{milliseconds};
+            },
+            "Close a session whose echo could not be sent for this many milliseconds: its "
+            "client stopped reading (0: never)")
+        ->check(CLI::Range(std::int64_t{0}, std::int64_t{86'400'000}));
     // The performance options of issue #7 (server.h says what each does and costs).
     server
         ->add_option("--batch", options.batch,

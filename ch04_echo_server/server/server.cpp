@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include "send_queue.h"
+#include "session_timeouts.h"
 
 #include "iocp/completion_port.h"
 #include "iocp/error.h"
@@ -60,7 +61,8 @@ static_assert(std::is_standard_layout_v<PerIoContext>);
 // receive and a send can be in flight together (full duplex), never two of the same kind.
 struct PerSocketContext {
     explicit PerSocketContext(const ServerOptions& options)
-        : queue{options.receive_size, options.max_pending_bytes, options.reuse_buffers} {}
+        : queue{options.receive_size, options.max_pending_bytes, options.reuse_buffers},
+          timeouts{std::chrono::steady_clock::now()} {}
     PerIoContext receive{{}, IoType::receive, {}};
     PerIoContext send{{}, IoType::send, {}};
     // --gather-sends: the send's buffers, one per queued chunk, written only while no send is in
@@ -81,12 +83,13 @@ struct PerSocketContext {
     int outstanding = 0;  // I/O in flight: freed only when this is 0 and closing
     bool receiving = false;
     bool sending = false;
-    bool reading_paused = false;  // the queue is full: no receive until it drains
-    bool data_waiting = false;    // zero-byte mode: the zero-byte receive said data is here
-    bool peer_done = false;       // the peer closed its side: finish the echo, then close
+    bool data_waiting = false;  // zero-byte mode: the zero-byte receive said data is here
+    bool peer_done = false;     // the peer closed its side: finish the echo, then close
     bool closing = false;
-    std::optional<FrameAssembler> frames;              // packet mode
-    std::chrono::steady_clock::time_point last_heard;  // --idle-timeout: its last data
+    std::optional<FrameAssembler> frames;  // packet mode
+    // --idle-timeout and --send-stall: when it was last heard, whether its reading is paused
+    // (the queue is full: no receive until it drains), since when its echo has not moved.
+    SessionTimeouts timeouts;
 };
 // [/snippet]
 
@@ -176,7 +179,7 @@ private:
     void echo_locked(PerSocketContext& session, DWORD bytes);
     void count_queue_locked(PerSocketContext& session);
     void free_session(PerSocketContext& session);
-    void reap_idle() noexcept;
+    void reap() noexcept;
     void io_started() noexcept { ++io_in_flight_; }
     void io_ended();
 
@@ -220,6 +223,7 @@ private:
     std::atomic<std::uint64_t> inline_completions_{0};
     std::atomic<std::uint64_t> refused_{0};
     std::atomic<std::uint64_t> idle_closed_{0};
+    std::atomic<std::uint64_t> stall_closed_{0};
     bool ifs_handles_ = false;  // --skip-on-success: the provider's handles allow it
     std::atomic<bool> skip_failure_logged_{false};  // warn once, not once per session
 
@@ -265,8 +269,9 @@ EchoServer::Impl::Impl(const ServerOptions& options, iocp::Logger& log)
     }
     // ...and the accepting. From here a failure must stop the workers before it leaves.
     try {
-        if (options.idle_timeout > std::chrono::milliseconds::zero()) {
-            reaper_ = std::thread([this] { reap_idle(); });
+        if (options.idle_timeout > std::chrono::milliseconds::zero() ||
+            options.send_stall > std::chrono::milliseconds::zero()) {
+            reaper_ = std::thread([this] { reap(); });
         }
         if (options.accept == AcceptMode::blocking) {
             acceptor_ = std::thread([this] { accept_blocking(); });
@@ -440,7 +445,7 @@ void EchoServer::Impl::start_session(iocp::UniqueSocket socket) {
         ++alive_;
         ++accepted_;
         const std::lock_guard session_lock{session.mutex};
-        session.last_heard = std::chrono::steady_clock::now();
+        session.timeouts = SessionTimeouts{std::chrono::steady_clock::now()};  // accepted now
         // The first receive, posted now: overlapped I/O is "request first, result later", and a
         // session with nothing posted would never hear its client (4장: 초기 Recv걸기).
         if (!post_receive_locked(session)) {
@@ -522,6 +527,7 @@ bool EchoServer::Impl::post_send_locked(PerSocketContext& session) {
     ++session.outstanding;
     io_started();
     session.sending = true;
+    session.timeouts.send_started(std::chrono::steady_clock::now());  // --send-stall
     // The chunks named are the send's buffers, the kernel's until this send's completion is
     // handled: SendQueue never moves or overwrites a gathered byte before sent() counts it
     // (appends meanwhile only fill room after it, or add chunks), so echo may keep queueing.
@@ -627,7 +633,7 @@ void EchoServer::Impl::receive_done_locked(PerSocketContext& session, IoType typ
     if (error != ERROR_SUCCESS || session.closing) {
         close_locked(session);  // failed (reset, cancelled): the session ends
     } else if (type == IoType::zero_byte_receive) {
-        session.last_heard = std::chrono::steady_clock::now();
+        session.timeouts.heard(std::chrono::steady_clock::now());
         // Data (or the peer's FIN) is here: the real receive now completes at once.
         session.data_waiting = true;
         if (!post_receive_locked(session)) {
@@ -641,7 +647,7 @@ void EchoServer::Impl::receive_done_locked(PerSocketContext& session, IoType typ
         }
     } else {
         ++receives_;
-        session.last_heard = std::chrono::steady_clock::now();
+        session.timeouts.heard(std::chrono::steady_clock::now());
         echo_locked(session, bytes);
         if (options_.zero_byte_recv) {
             session.data_waiting = false;
@@ -655,7 +661,7 @@ void EchoServer::Impl::receive_done_locked(PerSocketContext& session, IoType typ
             if (session.queue.full()) {
                 // The client sends faster than it reads our echo: stop reading until the
                 // queue drains, so a client that never reads costs at most this much memory.
-                session.reading_paused = true;
+                session.timeouts.pause_reading();
                 ++read_pauses_;
             } else if (!post_receive_locked(session)) {
                 close_locked(session);
@@ -687,6 +693,9 @@ void EchoServer::Impl::send_done_locked(PerSocketContext& session, DWORD error, 
     } else {
         // A partial send continues where it stopped; wholly sent chunks leave the queue.
         session.queue.sent(bytes);
+        // --send-stall: only bytes sent are progress; a send of 0 leaves the stall clock running.
+        session.timeouts.send_completed(std::chrono::steady_clock::now(), bytes,
+                                        !session.queue.empty());
         if (options_.zero_byte_recv && session.queue.empty()) {
             session.queue.release_spare();  // idle again: zero-byte mode holds no buffer
         }
@@ -697,8 +706,8 @@ void EchoServer::Impl::send_done_locked(PerSocketContext& session, DWORD error, 
         } else if (session.peer_done) {
             close_locked(session);  // everything the peer sent has been echoed
         }
-        if (!session.closing && session.reading_paused && session.queue.drained()) {
-            session.reading_paused = false;
+        if (!session.closing && session.timeouts.reading_paused() && session.queue.drained()) {
+            session.timeouts.resume_reading(std::chrono::steady_clock::now());
             if (!post_receive_locked(session)) {
                 close_locked(session);
             }
@@ -766,14 +775,32 @@ void EchoServer::Impl::free_session(PerSocketContext& session) {
     // [/snippet]
 }
 
-// --idle-timeout: every quarter of the timeout (at most a second), close the sessions that have
-// sent nothing for the whole timeout. A session whose reading is paused is not idle: it is
-// waiting for its client to read. Closing cancels the session's I/O, and its last completion
-// frees it, as for any other close.
-void EchoServer::Impl::reap_idle() noexcept {
-    const auto timeout = options_.idle_timeout;
-    const auto period = std::min<std::chrono::milliseconds>(
-        timeout / 4 + std::chrono::milliseconds{1}, std::chrono::seconds{1});
+namespace {
+
+// The wake interval of a limit: a quarter of it (plus 1 ms, never 0), at most a second; none
+// while it is off.
+std::optional<std::chrono::milliseconds> reap_period(std::chrono::milliseconds limit) {
+    if (limit <= std::chrono::milliseconds::zero()) {
+        return std::nullopt;
+    }
+    return std::min<std::chrono::milliseconds>(limit / 4 + std::chrono::milliseconds{1},
+                                               std::chrono::seconds{1});
+}
+
+}  // namespace
+
+// --idle-timeout and --send-stall: every quarter of the shorter limit (at most a second), close
+// the sessions that sent nothing for the idle timeout, and those whose echo did not move for
+// the send stall: their client stopped reading. A session whose reading is paused is never
+// idle (it waits for its client to read), but it can stall: that is what closes a client that
+// sends and never reads. Closing cancels the session's I/O, and its last completion frees it,
+// as for any other close.
+void EchoServer::Impl::reap() noexcept {
+    const TimeoutOptions limits{options_.idle_timeout, options_.send_stall};
+    const auto idle_period = reap_period(limits.idle);
+    const auto stall_period = reap_period(limits.send_stall);
+    const auto period = std::min(idle_period.value_or(std::chrono::seconds{1}),
+                                 stall_period.value_or(std::chrono::seconds{1}));
     std::unique_lock wake_lock{reaper_mutex_};
     while (!reaper_wake_.wait_for(wake_lock, period, [this] { return stopping_.load(); })) {
         try {
@@ -782,17 +809,26 @@ void EchoServer::Impl::reap_idle() noexcept {
             for (const auto& entry : sessions_) {
                 PerSocketContext& session = *entry.second;
                 const std::lock_guard session_lock{session.mutex};
-                if (session.closing || session.reading_paused || session.outstanding == 0 ||
-                    now - session.last_heard < timeout) {
-                    continue;  // (with nothing in flight, no completion would come to free it)
+                if (session.closing || session.outstanding == 0) {
+                    continue;  // with nothing in flight, no completion would come to free it
                 }
-                ++idle_closed_;
-                log_.info("closing a session silent for ", timeout.count(), " ms (--idle-timeout)");
-                // It has I/O in flight (a receive: it is not paused), whose completion frees it.
+                const CloseReason reason = session.timeouts.check(now, limits);
+                if (reason == CloseReason::idle) {
+                    ++idle_closed_;
+                    log_.info("closing a session silent for ", limits.idle.count(),
+                              " ms (--idle-timeout)");
+                } else if (reason == CloseReason::send_stalled) {
+                    ++stall_closed_;
+                    log_.info("closing a session whose echo did not move for ",
+                              limits.send_stall.count(), " ms (--send-stall)");
+                } else {
+                    continue;
+                }
+                // It has I/O in flight (a receive, or the stalled send), whose completion frees it.
                 close_locked(session);
             }
         } catch (const std::exception& e) {
-            log_.error("--idle-timeout: ", e.what());
+            log_.error("--idle-timeout, --send-stall: ", e.what());
         }
     }
 }
@@ -906,6 +942,7 @@ ServerCounters EchoServer::Impl::counters() const {
     counters.inline_completions = inline_completions_.load();
     counters.refused = refused_.load();
     counters.idle_closed = idle_closed_.load();
+    counters.stall_closed = stall_closed_.load();
     return counters;
 }
 
@@ -918,7 +955,7 @@ ServerCounters EchoServer::Impl::stop() {
     stopping_ = true;
     {
         const std::lock_guard lock{reaper_mutex_};
-        reaper_wake_.notify_all();  // --idle-timeout's thread: leave now
+        reaper_wake_.notify_all();  // the thread of --idle-timeout and --send-stall: leave now
     }
     if (reaper_.joinable()) {
         reaper_.join();

@@ -58,6 +58,9 @@ struct ServerOptions {
     // Limits against clients that would hold the server's resources (docs/reliability.md).
     std::size_t max_sessions = 0;  // a connection beyond this many is closed at once; 0: none
     std::chrono::milliseconds idle_timeout{0};  // close a session silent this long; 0: never
+    // Close a session whose echo waits and no send moved any of it this long (its client stopped
+    // reading, even with its reading paused); 0: never.
+    std::chrono::milliseconds send_stall{0};
     // Performance options (see above). Only skip_on_success is on by default: the one option
     // with a clear gain in development (docs/performance.md).
     int batch = 1;                // completions per dequeue, 1..1024 (>1: ...StatusEx)
@@ -90,8 +93,9 @@ struct ServerCounters {
     std::uint64_t skip_sessions = 0;       // sessions whose socket got skip-on-success
     std::uint64_t inline_completions = 0;  // I/O that completed at once and queued no packet
     // What the limits did.
-    std::uint64_t refused = 0;      // connections closed at once: --max-sessions were alive
-    std::uint64_t idle_closed = 0;  // sessions closed by --idle-timeout
+    std::uint64_t refused = 0;       // connections closed at once: --max-sessions were alive
+    std::uint64_t idle_closed = 0;   // sessions closed by --idle-timeout
+    std::uint64_t stall_closed = 0;  // sessions closed by --send-stall
 };
 
 class EchoServer {

@@ -85,7 +85,8 @@ std::string describe(const ch04::ServerCounters& c) {
         << ", io_in_flight " << c.io_in_flight << ", received " << c.bytes_received << ", sent "
         << c.bytes_sent << ", frames " << c.frames << ", bad_frames " << c.bad_frames
         << ", failed_accepts " << c.failed_accepts << ", read_pauses " << c.read_pauses
-        << ", most_queued " << c.most_queued;
+        << ", most_queued " << c.most_queued << ", refused " << c.refused << ", idle_closed "
+        << c.idle_closed << ", stall_closed " << c.stall_closed;
     return out.str();
 }
 

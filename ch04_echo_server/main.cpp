@@ -211,14 +211,15 @@ int main(int argc, char** argv) {
             "Close a session that sends nothing for this many seconds (0: never)")
         ->check(CLI::Range(0.0, 86'400.0));
     server
-        ->add_option_function<std::int64_t>(
+        ->add_option_function<double>(
             "--send-stall",
-            [&options](std::int64_t milliseconds) {
-                options.send_stall = std::chrono::milliseconds{milliseconds};
+            [&options](double seconds) {
+                options.send_stall = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::duration<double>(seconds));
             },
-            "Close a session whose echo could not be sent for this many milliseconds: its "
-            "client stopped reading (0: never)")
-        ->check(CLI::Range(std::int64_t{0}, std::int64_t{86'400'000}));
+            "Close a session whose echo could not be sent for this many seconds: its client "
+            "stopped reading (0: never)")
+        ->check(CLI::Range(0.0, 86'400.0));
     // The performance options of issue #7 (server.h says what each does and costs).
     server
         ->add_option("--batch", options.batch,

@@ -15,8 +15,11 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
+#include <cstdio>
 #include <latch>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <thread>
@@ -145,23 +148,69 @@ TEST_P(Shutdown, StopWhileClientsStreamFreesEverySessionPromptly) {
 // A client that streams without pause must not keep the server from a new client. (The routine
 // server once posted each next operation from inside its routine: under a steady stream its
 // alertable wait never returned, and the second client was never started.)
+// Says which step a test is in if it is still there after `patience`: a diagnostic for a hang
+// seen once (this test hit CTest's 120 s limit with no output, though each of its steps is
+// bounded well below that). It only prints; it changes nothing the test does.
+class StepWatchdog {
+public:
+    explicit StepWatchdog(std::chrono::seconds patience)
+        : thread_([this, patience] { watch(patience); }) {}
+    ~StepWatchdog() {
+        {
+            const std::lock_guard lock{mutex_};
+            done_ = true;
+        }
+        wake_.notify_one();
+        thread_.join();
+    }
+    StepWatchdog(const StepWatchdog&) = delete;
+    StepWatchdog& operator=(const StepWatchdog&) = delete;
+
+    void step(const char* name) {
+        const std::lock_guard lock{mutex_};
+        step_ = name;
+    }
+
+private:
+    void watch(std::chrono::seconds patience) {
+        std::unique_lock lock{mutex_};
+        if (!wake_.wait_for(lock, patience, [this] { return done_; })) {
+            std::fprintf(stderr, "watchdog: still in step '%s' after %lld s\n", step_,
+                         static_cast<long long>(patience.count()));
+            std::fflush(stderr);
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool done_ = false;
+    const char* step_ = "start";
+    std::thread thread_;
+};
+
 TEST_P(Shutdown, ANewClientIsServedWhileAnotherStreams) {
+    StepWatchdog watchdog{std::chrono::seconds{60}};
     iocp::WinsockSession winsock;
     ch02::RunningServer running{{GetParam(), 2}, 0};
+    watchdog.step("the streaming client's first echo");
     std::latch echoing{1};
     StreamingClient streamer{running.port(), echoing};
     echoing.wait();
 
+    watchdog.step("the late client's connect and send");
     iocp::UniqueSocket late = iocp::testing::connect_with_timeout(running.port());
     const std::array<std::byte, 4> ping{std::byte{'p'}, std::byte{'i'}, std::byte{'n'},
                                         std::byte{'g'}};
     iocp::testing::send_all(late.get(), ping);
+    watchdog.step("the late client's receive");
     const std::vector<std::byte> back = iocp::testing::receive_exactly(late.get(), ping.size());
     EXPECT_TRUE(std::equal(back.begin(), back.end(), ping.begin(), ping.end()))
         << "the new client got " << back.size() << " of 4 bytes back within 10 s";
+    watchdog.step("stop()");
     const ch02::ServerStats stats = running.stop();
     EXPECT_EQ(stats.accepted, 2u);
     EXPECT_EQ(stats.closed, 2u);
+    watchdog.step("the streaming client's end");
 }
 
 TEST_P(Shutdown, AReceiveThatFailsAtOnceFreesItsSessionOnceAndNoCompletionComes) {

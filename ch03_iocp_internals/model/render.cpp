@@ -94,6 +94,14 @@ void text_at(std::ostringstream& svg, int x, int y, const std::string& text,
         << size << "\" font-weight=\"" << weight << "\">" << iocp::xml_escape(text) << "</text>\n";
 }
 
+// Opens a figure: the svg element, its bold title, and the line under it naming the scenario.
+void figure_open(std::ostringstream& svg, int width, int height, const std::string& title,
+                 const std::string& subtitle) {
+    svg_open(svg, width, height, title);
+    text_at(svg, 10, 22, title, "start", 15, "bold");
+    text_at(svg, 10, 40, subtitle, "start", 12);
+}
+
 void box(std::ostringstream& svg, int x, int y, int w, int h, const char* fill,
          const char* stroke = "none") {
     svg << "<rect x=\"" << x << "\" y=\"" << y << "\" width=\"" << w << "\" height=\"" << h
@@ -152,9 +160,8 @@ std::string render_timeline_svg(const ScenarioResult& result) {
     const int rows_end = top + row * static_cast<int>(threads.size());
     const int height = rows_end + 2 * row + 88;
     std::ostringstream svg;
-    svg_open(svg, width, height, result.title.empty() ? result.name : result.title);
-    text_at(svg, 10, 22, result.title.empty() ? result.name : result.title, "start", 15, "bold");
-    text_at(svg, 10, 40, "scenario " + result.name + ".txt: each column is one step", "start", 12);
+    figure_open(svg, width, height, result.title.empty() ? result.name : result.title,
+                "scenario " + result.name + ".txt: each column is one step");
     for (int i = 0; i < steps; ++i) {
         text_at(svg, left + column * i + column / 2, top - 8, std::to_string(i + 1), "middle");
     }
@@ -302,9 +309,7 @@ std::string render_structures_svg(const ScenarioResult& result, const Figure& fi
     std::ostringstream svg;
     const std::string title =
         "The five structures after step " + std::to_string(figure.step + 1) + ": " + step.command;
-    svg_open(svg, width, height, title);
-    text_at(svg, 10, 22, title, "start", 15, "bold");
-    text_at(svg, 10, 40, "scenario " + result.name + ".txt", "start", 12);
+    figure_open(svg, width, height, title, "scenario " + result.name + ".txt");
 
     // 1. Device list: device -> key.
     text_at(svg, 10, 70, "Device List", "start", 13, "bold");
@@ -382,12 +387,10 @@ std::string render_queue_svg(const ScenarioResult& result, const Figure& figure)
     std::ostringstream svg;
     const std::string title = "The I/O completion queue after step " +
                               std::to_string(figure.step + 1) + ": " + step.command;
-    svg_open(svg, width, height, title);
-    text_at(svg, 10, 22, title, "start", 15, "bold");
-    text_at(svg, 10, 40,
-            "scenario " + result.name +
-                ".txt: each finished I/O (or post) adds a record at the tail; GQCS takes the head",
-            "start", 12);
+    figure_open(svg, width, height, title,
+                "scenario " + result.name +
+                    ".txt: each finished I/O (or post) adds a record at the tail; GQCS takes the "
+                    "head");
     if (state.queue.empty()) {
         text_at(svg, 20, 100, "(empty)");
     }
@@ -463,12 +466,9 @@ std::string render_stacks_svg(const ScenarioResult& result, const Figure& figure
     std::ostringstream svg;
     const std::string title = "Each thread's stack after step " + std::to_string(figure.step + 1) +
                               ": the hot ones are in use";
-    svg_open(svg, width, height, title);
-    text_at(svg, 10, 22, title, "start", 15, "bold");
-    text_at(svg, 10, 40,
-            "scenario " + result.name +
-                ".txt: the packets each thread took, and since when it has waited untouched",
-            "start", 12);
+    figure_open(svg, width, height, title,
+                "scenario " + result.name +
+                    ".txt: the packets each thread took, and since when it has waited untouched");
     const int top = 130;
     const int stack_h = 230;
     const int used_h = 96;

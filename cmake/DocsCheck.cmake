@@ -9,14 +9,8 @@
 #   cmake -DGIT=git [-DEXCLUDE=path/prefix/] -P cmake/DocsCheck.cmake
 # Files are those git knows of (tracked, or new and not ignored). Fenced code is skipped.
 cmake_minimum_required(VERSION 3.25)  # IN_LIST, cmake_path
-execute_process(
-    COMMAND "${GIT}" ls-files --cached --others --exclude-standard
-    OUTPUT_VARIABLE listing RESULT_VARIABLE git_result)
-if(NOT git_result EQUAL 0)
-    message(FATAL_ERROR "git ls-files failed (${git_result})")
-endif()
-string(REGEX REPLACE "\n$" "" listing "${listing}")
-string(REPLACE "\n" ";" files "${listing}")
+include("${CMAKE_CURRENT_LIST_DIR}/GitFiles.cmake")
+iocp_git_files(files)
 
 set(docs "")
 set(figures "")

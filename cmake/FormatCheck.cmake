@@ -1,13 +1,7 @@
 # Script behind the format.check test (see IocpFormatCheck.cmake). Run from the source root:
 #   cmake -DCLANG_FORMAT=clang-format -DGIT=git -P cmake/FormatCheck.cmake
-execute_process(
-    COMMAND "${GIT}" ls-files --cached --others --exclude-standard -- *.cpp *.h *.hpp
-    OUTPUT_VARIABLE listing RESULT_VARIABLE git_result)
-if(NOT git_result EQUAL 0)
-    message(FATAL_ERROR "git ls-files failed (${git_result})")
-endif()
-string(REGEX REPLACE "\n$" "" listing "${listing}")
-string(REPLACE "\n" ";" files "${listing}")
+include("${CMAKE_CURRENT_LIST_DIR}/GitFiles.cmake")
+iocp_git_files(files *.cpp *.h *.hpp)
 set(existing "")
 foreach(file IN LISTS files)
     if(EXISTS "${file}")  # a file deleted in the work tree but still in the index

@@ -17,8 +17,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
-#include <cstdio>
-#include <latch>
+#include <cstdint>
 #include <mutex>
 #include <memory>
 #include <string>
@@ -59,6 +58,34 @@ TEST_P(Shutdown, StopWithClientsStillConnectedFreesEverySessionAndClosesThem) {
     }
 }
 
+// std::latch's job, done with a mutex and a condition variable. Not std::latch: MinGW's GCC 12
+// has no futex, so its latch waits through libstdc++'s fallback, which checks the count and
+// then waits on a condition variable that count_down() notifies without taking the waiter's
+// mutex. A count_down() between the check and the wait is lost, and wait() sleeps for good:
+// this test hung that way about once in a hundred runs on a loaded machine (GCC 13 fixed the
+// fallback). And unlike std::latch, this wait is bounded.
+class Countdown {
+public:
+    explicit Countdown(int count) : count_(count) {}
+    void count_down() {
+        {
+            const std::lock_guard lock{mutex_};
+            --count_;
+        }
+        reached_zero_.notify_all();
+    }
+    // True once the count is 0; false if `limit` passed first.
+    [[nodiscard]] bool wait_for(std::chrono::seconds limit) {
+        std::unique_lock lock{mutex_};
+        return reached_zero_.wait_for(lock, limit, [this] { return count_ <= 0; });
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable reached_zero_;
+    int count_;
+};
+
 // One client that streams, on its own thread: its socket is non-blocking, and a select() loop
 // sends whenever the socket takes more and reads whenever an echo waits, so the server always
 // has bytes to receive and to send. (One thread and select(), not a blocking sender and a
@@ -66,7 +93,7 @@ TEST_P(Shutdown, StopWithClientsStillConnectedFreesEverySessionAndClosesThem) {
 // `echoing` counts down once the first echo is back, or once the loop ends without one.
 class StreamingClient {
 public:
-    StreamingClient(std::uint16_t port, std::latch& echoing)
+    StreamingClient(std::uint16_t port, Countdown& echoing)
         : socket_(iocp::testing::connect_with_timeout(port)),
           thread_([this, &echoing] { stream(echoing); }) {}
     ~StreamingClient() {
@@ -76,9 +103,16 @@ public:
     StreamingClient(const StreamingClient&) = delete;
     StreamingClient& operator=(const StreamingClient&) = delete;
 
+    // What the loop has done so far, for a failure's message.
+    std::string progress() const {
+        return "select() returned " + std::to_string(selects_.load()) + " times; " +
+               std::to_string(sent_.load()) + " bytes sent, " + std::to_string(received_.load()) +
+               " received";
+    }
+
 private:
     // Ends when the connection ends, on any error, after 10 s without progress, or on done_.
-    void stream(std::latch& echoing) noexcept {
+    void stream(Countdown& echoing) noexcept {
         const SOCKET socket = socket_.get();
         bool counted = false;
         u_long nonblocking = 1;
@@ -96,13 +130,19 @@ private:
             if (select(0, &readable, &writable, nullptr, &limit) <= 0) {
                 break;  // failed, or 10 s with nothing to send or read
             }
-            if (FD_ISSET(socket, &writable) &&
-                send(socket, out.data(), static_cast<int>(out.size()), 0) == SOCKET_ERROR) {
-                open = WSAGetLastError() == WSAEWOULDBLOCK;
+            ++selects_;
+            if (FD_ISSET(socket, &writable)) {
+                const int n = send(socket, out.data(), static_cast<int>(out.size()), 0);
+                if (n == SOCKET_ERROR) {
+                    open = WSAGetLastError() == WSAEWOULDBLOCK;
+                } else {
+                    sent_ += static_cast<std::uint64_t>(n);
+                }
             }
             if (open && FD_ISSET(socket, &readable)) {
                 const int n = recv(socket, in.data(), static_cast<int>(in.size()), 0);
                 open = n > 0 || (n == SOCKET_ERROR && WSAGetLastError() == WSAEWOULDBLOCK);
+                received_ += n > 0 ? static_cast<std::uint64_t>(n) : 0;
                 if (n > 0 && !counted) {
                     echoing.count_down();
                     counted = true;
@@ -116,6 +156,9 @@ private:
 
     iocp::UniqueSocket socket_;
     std::atomic<bool> done_{false};
+    std::atomic<std::uint64_t> selects_{0};
+    std::atomic<std::uint64_t> sent_{0};
+    std::atomic<std::uint64_t> received_{0};
     std::thread thread_;
 };
 
@@ -126,12 +169,13 @@ TEST_P(Shutdown, StopWhileClientsStreamFreesEverySessionPromptly) {
     iocp::WinsockSession winsock;
     ch02::RunningServer running{{GetParam(), 2}, 0};
     constexpr int client_count = 3;
-    std::latch echoing{client_count};
+    Countdown echoing{client_count};
     std::vector<std::unique_ptr<StreamingClient>> clients;
     for (int i = 0; i < client_count; ++i) {
         clients.push_back(std::make_unique<StreamingClient>(running.port(), echoing));
     }
-    echoing.wait();  // every client has had bytes back: all are mid-stream
+    // Every client has had bytes back (all are mid-stream), or its loop ended without any.
+    ASSERT_TRUE(echoing.wait_for(std::chrono::seconds{30}));
 
     const auto stop_began = std::chrono::steady_clock::now();
     const ch02::ServerStats stats = running.stop();
@@ -148,69 +192,24 @@ TEST_P(Shutdown, StopWhileClientsStreamFreesEverySessionPromptly) {
 // A client that streams without pause must not keep the server from a new client. (The routine
 // server once posted each next operation from inside its routine: under a steady stream its
 // alertable wait never returned, and the second client was never started.)
-// Says which step a test is in if it is still there after `patience`: a diagnostic for a hang
-// seen once (this test hit CTest's 120 s limit with no output, though each of its steps is
-// bounded well below that). It only prints; it changes nothing the test does.
-class StepWatchdog {
-public:
-    explicit StepWatchdog(std::chrono::seconds patience)
-        : thread_([this, patience] { watch(patience); }) {}
-    ~StepWatchdog() {
-        {
-            const std::lock_guard lock{mutex_};
-            done_ = true;
-        }
-        wake_.notify_one();
-        thread_.join();
-    }
-    StepWatchdog(const StepWatchdog&) = delete;
-    StepWatchdog& operator=(const StepWatchdog&) = delete;
-
-    void step(const char* name) {
-        const std::lock_guard lock{mutex_};
-        step_ = name;
-    }
-
-private:
-    void watch(std::chrono::seconds patience) {
-        std::unique_lock lock{mutex_};
-        if (!wake_.wait_for(lock, patience, [this] { return done_; })) {
-            std::fprintf(stderr, "watchdog: still in step '%s' after %lld s\n", step_,
-                         static_cast<long long>(patience.count()));
-            std::fflush(stderr);
-        }
-    }
-
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool done_ = false;
-    const char* step_ = "start";
-    std::thread thread_;
-};
-
 TEST_P(Shutdown, ANewClientIsServedWhileAnotherStreams) {
-    StepWatchdog watchdog{std::chrono::seconds{60}};
     iocp::WinsockSession winsock;
     ch02::RunningServer running{{GetParam(), 2}, 0};
-    watchdog.step("the streaming client's first echo");
-    std::latch echoing{1};
+    Countdown echoing{1};
     StreamingClient streamer{running.port(), echoing};
-    echoing.wait();
+    ASSERT_TRUE(echoing.wait_for(std::chrono::seconds{30})) << streamer.progress();
 
-    watchdog.step("the late client's connect and send");
     iocp::UniqueSocket late = iocp::testing::connect_with_timeout(running.port());
     const std::array<std::byte, 4> ping{std::byte{'p'}, std::byte{'i'}, std::byte{'n'},
                                         std::byte{'g'}};
     iocp::testing::send_all(late.get(), ping);
-    watchdog.step("the late client's receive");
     const std::vector<std::byte> back = iocp::testing::receive_exactly(late.get(), ping.size());
     EXPECT_TRUE(std::equal(back.begin(), back.end(), ping.begin(), ping.end()))
-        << "the new client got " << back.size() << " of 4 bytes back within 10 s";
-    watchdog.step("stop()");
+        << "the new client got " << back.size() << " of 4 bytes back within 10 s; the "
+        << "streaming client: " << streamer.progress();
     const ch02::ServerStats stats = running.stop();
     EXPECT_EQ(stats.accepted, 2u);
     EXPECT_EQ(stats.closed, 2u);
-    watchdog.step("the streaming client's end");
 }
 
 TEST_P(Shutdown, AReceiveThatFailsAtOnceFreesItsSessionOnceAndNoCompletionComes) {

@@ -24,6 +24,7 @@
 
 #include "iocp/completion_port.h"
 #include "iocp/error.h"
+#include "iocp/extensions.h"
 #include "iocp/loopback.h"
 #include "iocp/socket.h"
 
@@ -42,7 +43,6 @@
 #include <string>
 #include <system_error>
 #include <thread>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -159,22 +159,6 @@ std::chrono::milliseconds run_limit(const ClientOptions& options) {
     return count_run_limit;
 }
 
-// ConnectEx is a Microsoft extension: not exported by name, but asked of the socket's provider.
-// All our sockets are IPv4 TCP sockets of one provider, so one pointer serves them all.
-LPFN_CONNECTEX load_connect_ex() {
-    const iocp::UniqueSocket probe = iocp::make_tcp_socket();
-    GUID guid = WSAID_CONNECTEX;
-    LPFN_CONNECTEX function = nullptr;
-    DWORD bytes = 0;
-    iocp::check_wsa(WSAIoctl(probe.get(), SIO_GET_EXTENSION_FUNCTION_POINTER, &guid, sizeof(guid),
-                             &function, sizeof(function), &bytes, nullptr, nullptr),
-                    "WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER, WSAID_CONNECTEX)");
-    if (function == nullptr) {
-        iocp::throw_win32_error("WSAIoctl(WSAID_CONNECTEX) gave no function", WSAEOPNOTSUPP);
-    }
-    return function;
-}
-
 // kick: no I/O, a packet the client posts itself to wake an idle connection (the warm-up's end).
 enum class IoType { connect, send, receive, kick };
 
@@ -200,9 +184,8 @@ struct PerIoContext {
     bool in_flight = false;  // from the call that started it until its completion is dequeued
     WSABUF wsabuf{};         // points into its Connection's chunk or inbox
 };
-// Standard layout makes the OVERLAPPED* and the PerIoContext* interchangeable (a reinterpret_cast
-// between an object and its first member).
-static_assert(std::is_standard_layout_v<PerIoContext>);
+// Standard layout makes the OVERLAPPED* and the PerIoContext* interchangeable: context_of
+// (iocp/extensions.h) checks it at compile time.
 
 enum class State {
     connecting,  // ConnectEx in flight
@@ -339,7 +322,8 @@ Client::Client(const ClientOptions& options, const sockaddr_in& server)
       // frame is at most 65535 bytes.
       buffer_size_(std::min(max_buffer, wire_ * options.pipeline)),
       limit_(run_limit(options)),
-      connect_ex_(load_connect_ex()),
+      // All our sockets are IPv4 TCP sockets of one provider: one probe's pointer serves them.
+      connect_ex_(iocp::load_connect_ex(iocp::make_tcp_socket().get())),
       port_(iocp::CompletionPort::create()),
       start_(Clock::now()),
       warming_(options.warmup),
@@ -464,8 +448,8 @@ void Client::work(Worker& worker) noexcept {
                     break;
             }
             // The key is the connection; the OVERLAPPED is the first member of a PerIoContext.
-            handle(*reinterpret_cast<Connection*>(packet.key),
-                   *reinterpret_cast<PerIoContext*>(packet.overlapped), packet.error, packet.bytes,
+            handle(iocp::key_as<Connection>(packet.key),
+                   iocp::context_of<PerIoContext>(packet.overlapped), packet.error, packet.bytes,
                    worker);
         }
         throw std::runtime_error("an echo client worker passed its time limit");

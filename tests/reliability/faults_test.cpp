@@ -241,6 +241,7 @@ TEST(FaultsUnderLoad, ClientsThatNeverReadAreHeldToTheBoundWhileOthersAreServed)
     EXPECT_GE(held.read_pauses, greedy_clients) << describe(held);
     // The bound: a full queue stops reading, and one receive may land on top of it.
     EXPECT_LE(held.most_queued, options.max_pending_bytes + options.receive_size) << describe(held);
+    // (The sessions are paused, so received and sent are still: their difference reads true.)
     EXPECT_LT(held.bytes_received - held.bytes_sent, pushed) << "the server read everything";
     std::cout << "never-read: " << greedy_clients << " clients pushed " << pushed
               << " bytes; most queued " << held.most_queued << " (bound "

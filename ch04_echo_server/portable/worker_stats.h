@@ -46,12 +46,15 @@ enum class Counter : std::size_t {
     refused,             // connections closed at once: --max-sessions were alive
     idle_closed,         // sessions closed by the idle timeout
     stall_closed,        // sessions closed by the send-stall timeout
+    failed_handlers,     // completions whose handler threw: only that session was closed
+    accept_retries,      // accepts posted again after a delay (a resource was short)
     count                // (the number of counters)
 };
 enum class Gauge : std::size_t { sessions_alive, io_in_flight, count };
 enum class Maximum : std::size_t {
-    most_queued,    // the most echo bytes one session ever held unsent
-    largest_batch,  // the most completions one dequeue returned
+    most_queued,         // the most echo bytes one session ever held unsent
+    largest_batch,       // the most completions one dequeue returned
+    most_queued_memory,  // the most memory one session's echo queue ever took
     count
 };
 
@@ -109,6 +112,8 @@ public:
     void add(Counter which, std::uint64_t amount = 1) noexcept { slot_.add(which, amount); }
     void adjust(Gauge which, std::int64_t delta) noexcept { slot_.adjust(which, delta); }
     void raise(Maximum which, std::uint64_t value) noexcept { slot_.raise(which, value); }
+    // The slot itself, for code that takes a StatsSlot&: the lock is held while this lives.
+    StatsSlot& slot() const noexcept { return slot_; }
 
 private:
     std::lock_guard<std::mutex> lock_;

@@ -9,6 +9,15 @@
 // Stopping cancels every I/O, waits until each has completed, then sends one sentinel per
 // worker and joins them.
 //
+// The files, in reading order:
+//   contexts.h       PerIoContext, PerSocketContext and the session's two state machines
+//   server.cpp       start-up, the worker loop, stop()
+//   acceptor.cpp     AcceptEx slots that are never lost (or the notes' blocking accept loop)
+//   session.cpp      each completion as one transition of its session; closing and freeing
+//   session_io.cpp   WSARecv, WSASend, and completions handled inline (skip_on_success)
+//   housekeeper.cpp  --idle-timeout, --send-stall, and accept retries: what happens on time
+//   server_core.h    what the parts share; io_calls.h, the seam tests inject failures through
+//
 // Four performance options (issue #7; docs/performance.md has their measured effects). Only
 // skip_on_success is on by default: the benchmark found it the one clear gain.
 //   batch            a worker takes up to `batch` completions per call with
@@ -31,6 +40,7 @@
 //                    of its operations, even one done at once, ends with a dequeued packet.
 #pragma once
 #include "frame.h"
+#include "io_calls.h"
 
 #include "iocp/log.h"
 
@@ -96,19 +106,28 @@ struct ServerCounters {
     std::uint64_t refused = 0;       // connections closed at once: --max-sessions were alive
     std::uint64_t idle_closed = 0;   // sessions closed by --idle-timeout
     std::uint64_t stall_closed = 0;  // sessions closed by --send-stall
+    // What went wrong and was contained.
+    std::uint64_t failed_handlers = 0;  // completions whose handler threw: that session closed
+    std::uint64_t accept_retries = 0;   // accept slots posted again after a delay
+    std::uint64_t accepts_posted = 0;   // AcceptEx calls in flight now (--accepts while running)
+    std::uint64_t accepts_waiting = 0;  // slots waiting for a retry (posted + waiting = --accepts)
 };
 
 class EchoServer {
 public:
     // Listens, creates the port, starts the workers and the accepting. Throws std::system_error
-    // (a port in use is WSAEADDRINUSE), std::invalid_argument for bad options.
-    EchoServer(const ServerOptions& options, iocp::Logger& log);
+    // (a port in use is WSAEADDRINUSE), std::invalid_argument for bad options. `calls` is the
+    // fault-injection seam (io_calls.h): tests replace a call; everyone else leaves it be.
+    EchoServer(const ServerOptions& options, iocp::Logger& log, IoCalls calls = {});
     ~EchoServer();  // stop(), reporting instead of throwing
     EchoServer(const EchoServer&) = delete;
     EchoServer& operator=(const EchoServer&) = delete;
 
     std::uint16_t port() const noexcept;
     int threads() const noexcept;
+    // While the workers run, each counter is a sum of per-worker shares read one by one, not
+    // a snapshot: two counters may not agree (a send may be counted before its receive is
+    // read). sessions_alive, io_in_flight and the accept counts are exact. After stop(): all.
     ServerCounters counters() const;
     // Stops accepting, cancels every I/O, waits until each has completed (bounded), stops and
     // joins the workers. Returns the final counters. Rethrows a worker's failure. Call once;

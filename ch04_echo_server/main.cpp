@@ -61,7 +61,9 @@ void print_counters(std::ostream& out, const ch04::ServerCounters& c) {
         << c.most_queued_memory << " bytes of memory\n"
         << "        " << c.refused << " refused (--max-sessions), " << c.idle_closed
         << " closed idle (--idle-timeout), " << c.stall_closed
-        << " closed stalled (--send-stall)\n";
+        << " closed stalled (--send-stall)\n"
+        << "        " << c.failed_handlers << " failed handlers (their sessions closed), "
+        << c.accept_retries << " accept retries, " << c.accepts_posted << " accepts posted\n";
 }
 
 // What the performance options did (server.h): each figure stays 0 while its option is off.

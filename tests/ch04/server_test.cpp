@@ -65,6 +65,9 @@ void expect_all_freed(const ch04::ServerCounters& counters) {
     EXPECT_EQ(counters.sessions_alive, 0u);
     EXPECT_EQ(counters.io_in_flight, 0u);
     EXPECT_EQ(counters.closed, counters.accepted);
+    // A handler that threw, or a session invariant broken (session.cpp), is a bug here.
+    EXPECT_EQ(counters.failed_handlers, 0u);
+    EXPECT_EQ(counters.accepts_posted, 0u);  // every AcceptEx completed, cancelled
 }
 
 class StreamEcho : public testing::TestWithParam<std::tuple<std::size_t, std::size_t>> {};

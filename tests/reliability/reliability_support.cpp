@@ -86,7 +86,8 @@ std::string describe(const ch04::ServerCounters& c) {
         << c.bytes_sent << ", frames " << c.frames << ", bad_frames " << c.bad_frames
         << ", failed_accepts " << c.failed_accepts << ", read_pauses " << c.read_pauses
         << ", most_queued " << c.most_queued << ", refused " << c.refused << ", idle_closed "
-        << c.idle_closed << ", stall_closed " << c.stall_closed;
+        << c.idle_closed << ", stall_closed " << c.stall_closed << ", failed_handlers "
+        << c.failed_handlers;
     return out.str();
 }
 
@@ -94,6 +95,8 @@ void expect_all_freed(const ch04::ServerCounters& counters) {
     EXPECT_EQ(counters.sessions_alive, 0u) << describe(counters);
     EXPECT_EQ(counters.io_in_flight, 0u) << describe(counters);
     EXPECT_EQ(counters.closed, counters.accepted) << describe(counters);
+    // A handler that threw, or a session invariant broken (session.cpp), is a bug here.
+    EXPECT_EQ(counters.failed_handlers, 0u) << describe(counters);
 }
 
 namespace {

@@ -13,6 +13,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -288,6 +289,20 @@ void read_until_closed(SOCKET socket) {
     }
 }
 
+// Receives the client's one 64-byte message (one_message_to), in as many pieces as it comes.
+std::array<char, 64> receive_one_message(SOCKET socket) {
+    std::array<char, 64> message{};
+    int got = 0;
+    while (got < 64) {
+        const int n = iocp::check_wsa(recv(socket, message.data() + got, 64 - got, 0), "recv");
+        if (n == 0) {
+            throw std::runtime_error("the client closed early");
+        }
+        got += n;
+    }
+    return message;
+}
+
 ClientOptions one_message_to(std::uint16_t port) {
     ClientOptions options;
     options.port = port;
@@ -300,17 +315,9 @@ ClientOptions one_message_to(std::uint16_t port) {
 TEST(EchoClient, AWrongEchoedByteFailsTheConnection) {
     iocp::WinsockSession winsock;
     FakePeer peer{[](SOCKET socket) {
-        char message[64];
-        int got = 0;
-        while (got < 64) {
-            const int n = iocp::check_wsa(recv(socket, message + got, 64 - got, 0), "recv");
-            if (n == 0) {
-                throw std::runtime_error("the client closed early");
-            }
-            got += n;
-        }
+        std::array<char, 64> message = receive_one_message(socket);
         message[10] = static_cast<char>(message[10] ^ 0x5A);  // one byte comes back wrong
-        iocp::check_wsa(send(socket, message, 64, 0), "send");
+        iocp::check_wsa(send(socket, message.data(), 64, 0), "send");
         read_until_closed(socket);
     }};
     const ClientReport report = ch04::run_client(one_message_to(peer.port()));
@@ -348,16 +355,8 @@ TEST(EchoClient, ASlowCloseIsLeftOutOfTheMeasuredWindow) {
     iocp::WinsockSession winsock;
     constexpr auto close_delay = 1500ms;
     FakePeer peer{[&](SOCKET socket) {
-        char message[64];
-        int got = 0;
-        while (got < 64) {
-            const int n = iocp::check_wsa(recv(socket, message + got, 64 - got, 0), "recv");
-            if (n == 0) {
-                throw std::runtime_error("the client closed early");
-            }
-            got += n;
-        }
-        iocp::check_wsa(send(socket, message, 64, 0), "send");
+        const std::array<char, 64> message = receive_one_message(socket);
+        iocp::check_wsa(send(socket, message.data(), 64, 0), "send");
         char more = 0;
         if (iocp::check_wsa(recv(socket, &more, 1, 0), "recv") != 0) {
             throw std::runtime_error("the client sent more than one message");

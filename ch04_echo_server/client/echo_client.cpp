@@ -7,6 +7,9 @@
 //                 receive can be in flight at once and no OVERLAPPED is reused while in flight.
 //   PerIoContext  starts with its OVERLAPPED, so the OVERLAPPED* a completion carries is the
 //                 context; its IoType says which of the three it is.
+// What it checks and measures is portable, tested natively: message.h makes every byte sent,
+// echo_check.h checks every byte that comes back, latency_clock.h says when each message was due
+// (the start of its latency) and ends the measured window at the last measured echo.
 // Any worker may dequeue any completion, a connection's send and receive at the same moment, so
 // each Connection has a mutex and its completions are handled under it. A connection counts its
 // I/O in flight, and the worker that dequeues the last completion of a closed connection frees
@@ -19,7 +22,9 @@
 // cancels what it has in flight. The run ends when every connection is freed, or gives up on
 // the rest at its time limit; then one sentinel per worker, and join.
 #include "echo_client.h"
+#include "echo_check.h"
 #include "latency.h"
+#include "latency_clock.h"
 #include "message.h"
 
 #include "iocp/completion_port.h"
@@ -31,7 +36,6 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <cstring>
 #include <exception>
 #include <iomanip>
 #include <memory>
@@ -195,10 +199,12 @@ enum class State {
 };
 
 struct Connection {
-    Connection(std::size_t connection_index, std::size_t chunk_capacity, std::size_t inbox_size,
-               std::size_t pipeline)
-        : index(connection_index), inbox(inbox_size), started(pipeline) {
-        chunk.reserve(chunk_capacity);  // never grows past this: chunk.data() stays put
+    Connection(std::size_t connection_index, const ClientOptions& options, std::size_t buffer_size)
+        : index(connection_index),
+          inbox(buffer_size),
+          check(options.protocol, options.size, connection_index),
+          clock(options.pipeline) {
+        chunk.reserve(buffer_size);  // never grows past this: chunk.data() stays put
     }
 
     const std::size_t index;
@@ -218,13 +224,9 @@ struct Connection {
     // Sending: the next byte to put in a chunk is byte send_offset of message send_sequence.
     std::uint64_t send_sequence = 0;
     std::uint64_t send_offset = 0;
-    std::uint64_t bytes_issued = 0;  // bytes handed to WSASend, counted before the call
-    // Receiving: the next echoed byte should be byte receive_offset of message receive_sequence,
-    // which is also the count of messages fully echoed and verified.
-    std::uint64_t receive_sequence = 0;
-    std::uint64_t receive_offset = 0;
-    std::uint64_t bytes_received = 0;
-    std::vector<Clock::time_point> started;  // send start of message s at [s % pipeline]
+    EchoCheck check;               // receiving: every echoed byte against the one sent
+    LatencyClock clock;            // when each message in flight was due (latency_clock.h)
+    Clock::time_point ready_at{};  // ConnectEx completed: the connection's first messages are due
     Clock::time_point closing_since{};
     bool finished = false;  // every message verified and the connection closed in order
     bool warm = false;      // warm-up runs: its first echo came back (or it failed) in the warm-up
@@ -234,7 +236,7 @@ struct Connection {
 // A worker thread's own things: no lock needed. Merged into the report after the join.
 struct Worker {
     LatencyHistogram latency;
-    std::vector<std::byte> expected = std::vector<std::byte>(max_buffer);
+    MeasuredWindow window;
     std::vector<std::byte> payload;  // a frame's payload while it is built
     std::thread thread;
 };
@@ -259,8 +261,9 @@ private:
     void on_sent(Connection& connection, DWORD bytes, Worker& worker);
     void on_received(Connection& connection, DWORD bytes, Worker& worker);
     bool verify(Connection& connection, std::span<const std::byte> data, Worker& worker);
-    bool more_to_start(const Connection& connection, Clock::time_point now) const noexcept;
-    bool measured(Clock::time_point started) const noexcept;
+    Clock::time_point gate(const Connection& connection) const noexcept;
+    bool more_to_start(const Connection& connection, Clock::time_point due) const noexcept;
+    bool measured(Clock::time_point due) const noexcept;
     void pump(Connection& connection, Worker& worker);
     void finish_if_done(Connection& connection);
     void post_send(Connection& connection);
@@ -375,7 +378,7 @@ void Client::start() {
 }
 
 void Client::start_connection(std::size_t index) {
-    auto owned = std::make_unique<Connection>(index, buffer_size_, buffer_size_, options_.pipeline);
+    auto owned = std::make_unique<Connection>(index, options_, buffer_size_);
     Connection& connection = *owned;
     connection.socket = iocp::make_tcp_socket();  // WSA_FLAG_OVERLAPPED
     // Each message goes out as soon as it is made: with Nagle's algorithm a small message sent
@@ -517,6 +520,7 @@ void Client::on_connected(Connection& connection, Worker& worker) {
         setsockopt(connection.socket.get(), SOL_SOCKET, SO_UPDATE_CONNECT_CONTEXT, nullptr, 0),
         "setsockopt(SO_UPDATE_CONNECT_CONTEXT)");
     connection.state = State::running;
+    connection.ready_at = Clock::now();
     post_receive(connection);  // first, and always one posted: the echo has somewhere to land
     pump(connection, worker);
     finish_if_done(connection);  // a duration run may have ended while it connected
@@ -549,18 +553,12 @@ void Client::on_received(Connection& connection, DWORD bytes, Worker& worker) {
             return;
         }
         fail(connection, "the server closed the connection after echoing " +
-                             std::to_string(connection.bytes_received) + " of " +
-                             std::to_string(connection.bytes_issued) + " bytes sent");
+                             std::to_string(connection.check.bytes_echoed()) + " of " +
+                             std::to_string(connection.check.bytes_sent()) + " bytes sent");
         return;
     }
     if (connection.state == State::closing) {
         fail(connection, "the server sent " + std::to_string(bytes) + " bytes after the last echo");
-        return;
-    }
-    if (connection.bytes_received + bytes > connection.bytes_issued) {
-        fail(connection, "the server sent more bytes than it was sent (" +
-                             std::to_string(connection.bytes_received + bytes) + " > " +
-                             std::to_string(connection.bytes_issued) + ")");
         return;
     }
     if (!verify(connection, std::span{connection.inbox}.first(bytes), worker)) {
@@ -573,81 +571,61 @@ void Client::on_received(Connection& connection, DWORD bytes, Worker& worker) {
     }
 }
 
-// Compares echoed bytes with the bytes sent, message by message; records each message's
-// latency. False (and the connection failed) at a wrong byte.
+// Checks echoed bytes against the bytes sent (echo_check.h) and records the latency of each
+// measured message they complete. False (and the connection failed) at a wrong byte.
 bool Client::verify(Connection& connection, std::span<const std::byte> data, Worker& worker) {
-    const Clock::time_point now = Clock::now();
-    std::uint64_t wrong = 0;
-    std::string first_wrong;
+    const Clock::time_point now = Clock::now();  // these echoes' completion (latency_clock.h)
+    const EchoVerdict verdict = connection.check.check(data);
     std::uint64_t messages = 0;
-    std::size_t at = 0;
-    while (at < data.size()) {  // each pass takes at least one byte
-        const std::size_t n = static_cast<std::size_t>(
-            std::min<std::uint64_t>(data.size() - at, wire_ - connection.receive_offset));
-        const std::span<std::byte> expected = std::span{worker.expected}.first(n);
-        expected_bytes(options_.protocol, options_.size, connection.index,
-                       connection.receive_sequence, connection.receive_offset, expected);
-        if (std::memcmp(expected.data(), data.data() + at, n) != 0) {
-            for (std::size_t i = 0; i < n; ++i) {
-                if (expected[i] == data[at + i]) {
-                    continue;
-                }
-                if (wrong++ == 0) {
-                    std::ostringstream text;
-                    text << "message " << connection.receive_sequence << " byte "
-                         << connection.receive_offset + i << ": expected 0x" << std::hex
-                         << std::setw(2) << std::setfill('0')
-                         << std::to_integer<unsigned>(expected[i]) << ", got 0x" << std::setw(2)
-                         << std::to_integer<unsigned>(data[at + i]);
-                    first_wrong = text.str();
-                }
-            }
-        }
-        at += n;
-        connection.receive_offset += n;
-        if (connection.receive_offset == wire_) {  // its last byte: the message is back
-            const std::size_t slot = connection.receive_sequence % options_.pipeline;
-            if (wrong == 0 && measured(connection.started[slot])) {
-                worker.latency.record(now - connection.started[slot]);
-                ++messages;
-            }
-            ++connection.receive_sequence;
-            connection.receive_offset = 0;
+    for (std::uint64_t s = verdict.first; s < verdict.first + verdict.messages; ++s) {
+        const Clock::time_point due = connection.clock.echoed(s, now);
+        if (measured(due)) {
+            worker.latency.record(now - due);
+            ++messages;
         }
     }
-    connection.bytes_received += data.size();
+    if (messages != 0) {
+        worker.window.echoed(now);
+    }
     messages_.fetch_add(messages, std::memory_order_relaxed);
     // A warm-up run counts whole measured messages; otherwise every verified byte counts.
-    bytes_.fetch_add(options_.warmup ? messages * wire_ : data.size() - wrong,
+    bytes_.fetch_add(options_.warmup ? messages * wire_ : verdict.matched,
                      std::memory_order_relaxed);
-    if (!connection.warm && connection.receive_sequence > 0) {
+    if (!connection.warm && connection.check.echoed_messages() > 0) {
         note_warm(connection);  // served once
     }
-    if (wrong != 0) {
-        mismatched_.fetch_add(wrong, std::memory_order_relaxed);
-        fail(connection, first_wrong + " (" + std::to_string(wrong) + " of " +
-                             std::to_string(data.size()) + " bytes of that receive differ)");
+    mismatched_.fetch_add(verdict.mismatched, std::memory_order_relaxed);
+    if (!verdict.ok()) {
+        fail(connection, verdict.error);
         return false;
     }
     return true;
 }
 
-// Whether another message may still start, window aside: the count not reached, or the
-// duration not over.
-bool Client::more_to_start(const Connection& connection, Clock::time_point now) const noexcept {
+// The moment the run let this connection's next message out, window aside: its connect, or in
+// a warm-up run once the warm-up is over, the measuring's start.
+Clock::time_point Client::gate(const Connection& connection) const noexcept {
+    if (options_.warmup && !warming_.load(std::memory_order_acquire)) {
+        return std::max(connection.ready_at, measure_start_);  // published by warming_
+    }
+    return connection.ready_at;
+}
+
+// Whether another message, due at `due`, may still start (window aside): the count not reached,
+// or it fell due within the duration.
+bool Client::more_to_start(const Connection& connection, Clock::time_point due) const noexcept {
     if (options_.messages != 0) {
         return connection.send_sequence < options_.messages;
     }
     if (warming_.load(std::memory_order_acquire)) {
         return connection.send_sequence == 0;  // one message each until all are warm
     }
-    return now < deadline_ && (options_.stop == nullptr || !options_.stop->load());
+    return due < deadline_ && (options_.stop == nullptr || !options_.stop->load());
 }
 
-// Whether a message started at `started` counts: warm-up runs count those after the warm-up.
-bool Client::measured(Clock::time_point started) const noexcept {
-    return !options_.warmup ||
-           (!warming_.load(std::memory_order_acquire) && started >= measure_start_);
+// Whether a message due at `due` counts: warm-up runs count those due after the warm-up.
+bool Client::measured(Clock::time_point due) const noexcept {
+    return !options_.warmup || (!warming_.load(std::memory_order_acquire) && due >= measure_start_);
 }
 
 // Sends what the pipeline window allows, if the send context is free: fills a chunk with the
@@ -656,22 +634,25 @@ void Client::pump(Connection& connection, Worker& worker) {
     if (connection.state != State::running || connection.send.in_flight) {
         return;  // the chunk is the system's until that send completes; on_sent calls again
     }
-    const Clock::time_point now = Clock::now();
     std::vector<std::byte>& chunk = connection.chunk;
     chunk.clear();
     while (chunk.size() < buffer_size_) {   // each pass adds bytes or stops
         if (connection.send_offset == 0) {  // the next message would start here
             const bool window_open =
-                connection.send_sequence - connection.receive_sequence < options_.pipeline;
-            if (!window_open || !more_to_start(connection, now)) {
+                connection.send_sequence - connection.check.echoed_messages() < options_.pipeline;
+            if (!window_open) {
+                break;
+            }
+            // Due when the window opened, or at its gate: not now, when its send can begin.
+            const Clock::time_point gate_now = gate(connection);
+            if (!more_to_start(connection,
+                               connection.clock.due(connection.send_sequence, gate_now))) {
                 break;
             }
             if (options_.protocol == Protocol::packet && chunk.size() + wire_ > buffer_size_) {
                 break;  // a frame goes whole into one chunk
             }
-            // Read again after more_to_start: if the warm-up ended meanwhile, this message is
-            // stamped at or after measure_start_, so it is measured like every later one.
-            connection.started[connection.send_sequence % options_.pipeline] = Clock::now();
+            connection.clock.release(connection.send_sequence, gate_now);
         }
         if (options_.protocol == Protocol::packet) {
             append_message(chunk, Protocol::packet, options_.size, connection.index,
@@ -694,7 +675,7 @@ void Client::pump(Connection& connection, Worker& worker) {
     if (chunk.empty()) {
         return;  // the window is full, or every message is out
     }
-    connection.bytes_issued += chunk.size();  // before the call: the echo may come at once
+    connection.check.sent(chunk.size());  // before the call: the echo may come at once
     connection.chunk_sent = 0;
     post_send(connection);
 }
@@ -703,8 +684,9 @@ void Client::pump(Connection& connection, Worker& worker) {
 // the stream, closes, and our posted receive completes with 0 bytes.
 void Client::finish_if_done(Connection& connection) {
     if (connection.state != State::running || warming_.load(std::memory_order_acquire) ||
-        more_to_start(connection, Clock::now()) || connection.send_offset != 0 ||
-        connection.receive_sequence != connection.send_sequence) {
+        !connection.check.all_echoed() ||
+        more_to_start(connection,
+                      connection.clock.due(connection.send_sequence, gate(connection)))) {
         return;
     }
     iocp::check_wsa(shutdown(connection.socket.get(), SD_SEND), "shutdown(SD_SEND)");
@@ -863,7 +845,7 @@ void Client::give_up(const std::string& why) {
             continue;  // its last completions are on their way
         }
         static constexpr std::string_view states[] = {"connecting", "running", "closing", "closed"};
-        std::string done = std::to_string(entry->receive_sequence);
+        std::string done = std::to_string(entry->check.echoed_messages());
         if (options_.messages != 0) {
             done += " of " + std::to_string(options_.messages);
         }
@@ -978,8 +960,10 @@ ClientReport Client::report() {
     result.options = options_;
     result.threads = static_cast<int>(workers_.size());
     LatencyHistogram latency;
+    MeasuredWindow window;
     for (const std::unique_ptr<Worker>& worker : workers_) {
         latency.merge(worker->latency);  // joined: no lock needed
+        window.merge(worker->window);
     }
     const std::lock_guard lock{mutex_};
     result.connections_ok = connections_ok_;
@@ -989,12 +973,14 @@ ClientReport Client::report() {
     const Clock::time_point end = live_ == 0 && last_end_ > start_ ? last_end_ : Clock::now();
     const Clock::time_point from = options_.warmup ? measure_start_ : start_;
     result.seconds = std::chrono::duration<double>(end - from).count();
+    result.measured_seconds = window.seconds_from(from);
     if (options_.warmup) {
         result.warmup_seconds = std::chrono::duration<double>(measure_start_ - start_).count();
     }
-    if (result.seconds > 0) {
-        result.messages_per_second = static_cast<double>(result.messages) / result.seconds;
-        result.megabytes_per_second = static_cast<double>(result.bytes) / result.seconds / 1e6;
+    if (result.measured_seconds > 0) {
+        const double seconds = result.measured_seconds;
+        result.messages_per_second = static_cast<double>(result.messages) / seconds;
+        result.megabytes_per_second = static_cast<double>(result.bytes) / seconds / 1e6;
     }
     result.p50 = latency.percentile(0.50);
     result.p99 = latency.percentile(0.99);
@@ -1031,8 +1017,10 @@ void print_client_report(std::ostream& out, const ClientReport& report) {
         << protocol_name(options.protocol) << ", " << options.size
         << (options.protocol == Protocol::packet ? "-byte payloads" : "-byte messages")
         << ", pipeline " << options.pipeline << ", " << report.threads << " threads)\n";
-    out << "messages:    " << report.messages << " in " << std::setprecision(3) << report.seconds
-        << " s, " << std::setprecision(0) << report.messages_per_second << " msgs/s\n";
+    out << "messages:    " << report.messages << " in " << std::setprecision(3)
+        << report.measured_seconds << " s, " << std::setprecision(0) << report.messages_per_second
+        << " msgs/s (the run, closes included: " << std::setprecision(3) << report.seconds
+        << " s)\n";
     if (options.warmup) {
         out << "warm-up:     " << std::setprecision(3) << report.warmup_seconds
             << " s until every connection had been served once (not measured)\n";

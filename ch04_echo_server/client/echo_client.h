@@ -4,11 +4,14 @@
 // server it measures: one completion port, a few worker threads in GetQueuedCompletionStatus,
 // and every connection's I/O overlapped, the connect too (ConnectEx). Each connection keeps
 // `pipeline` messages in flight, checks every byte that comes back against the byte it sent
-// (message.h), and times each message from the start of its send to its last echoed byte.
+// (portable/echo_check.h), and times each message from when it was *due* (when the echo
+// `pipeline` messages before it completed, so the wait behind its connection's previous send
+// counts) to its echo's completion (portable/latency_clock.h).
 //
 //   options  --connections C, --messages M (per connection) or --duration D, --size S,
 //            --pipeline P, --protocol stream|packet, --threads T
-//   result   messages/s, MB/s (echoed bytes verified, 10^6 bytes), latency p50/p99/max, and one
+//   result   messages/s and MB/s (echoed bytes verified, 10^6 bytes) over the measured window
+//            (to the last measured echo, not the closes after it), latency p50/p99/max, and one
 //            line per connection that failed (refused, reset, closed early, a wrong byte, or
 //            unfinished when the run's time limit passed).
 //
@@ -67,10 +70,13 @@ struct ClientReport {
     std::uint64_t messages = 0;          // messages whose every echoed byte was verified
     std::uint64_t bytes = 0;             // echoed bytes verified (headers included)
     std::uint64_t mismatched_bytes = 0;  // echoed bytes that differed from those sent
-    double seconds = 0;         // first connect (warm-up: its end) to the last connection's end
-    double warmup_seconds = 0;  // warm-up runs: from the first connect to its end
-    double messages_per_second = 0;
-    double megabytes_per_second = 0;  // `bytes` in 10^6 bytes per second
+    double seconds = 0;  // first connect (warm-up: its end) to the last connection's end
+    // The measured window: first connect (warm-up: its end) to the last measured message's
+    // echo; the drain and the orderly closes after it are left out. 0 if no message counted.
+    double measured_seconds = 0;
+    double warmup_seconds = 0;        // warm-up runs: from the first connect to its end
+    double messages_per_second = 0;   // `messages` over measured_seconds
+    double megabytes_per_second = 0;  // `bytes` in 10^6 bytes over measured_seconds
     std::chrono::nanoseconds p50{0};
     std::chrono::nanoseconds p99{0};
     std::chrono::nanoseconds max{0};

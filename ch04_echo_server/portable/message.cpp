@@ -1,4 +1,4 @@
-// ch04_echo_server/client/message.cpp: the client's message bytes (see message.h).
+// ch04_echo_server/portable/message.cpp: the client's message bytes (see message.h).
 #include "message.h"
 
 #include <array>

@@ -1,4 +1,4 @@
-// ch04_echo_server/client/message.h: what the load generator sends, and how it checks the echo.
+// ch04_echo_server/portable/message.h: what the load generator sends, and how it checks the echo.
 //
 // Every byte the client sends is a function of (connection index, message sequence, offset), so
 // every byte that comes back can be checked without keeping a copy of what was sent:

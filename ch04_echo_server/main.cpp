@@ -60,8 +60,7 @@ void print_counters(std::ostream& out, const ch04::ServerCounters& c) {
         << "        most queued by a session: " << c.most_queued << " bytes of echo, "
         << c.most_queued_memory << " bytes of memory\n"
         << "        " << c.refused << " refused (--max-sessions), " << c.idle_closed
-        << " closed idle (--idle-timeout), " << c.stall_closed
-        << " closed stalled (--send-stall)\n"
+        << " closed idle (--idle-timeout), " << c.stall_closed << " closed stalled (--send-stall)\n"
         << "        " << c.failed_handlers << " failed handlers (their sessions closed), "
         << c.accept_retries << " accept retries, " << c.accepts_posted << " accepts posted\n";
 }

@@ -155,6 +155,20 @@ void run_demo(std::ostream& out) {
     }
 }
 
+// A limit given in seconds (a fraction allowed, up to a day), kept in milliseconds.
+void add_seconds_option(CLI::App& command, const std::string& name,
+                        std::chrono::milliseconds& limit, const std::string& description) {
+    command
+        .add_option_function<double>(
+            name,
+            [&limit](double seconds) {
+                limit = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::duration<double>(seconds));
+            },
+            description)
+        ->check(CLI::Range(0.0, 86'400.0));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -202,25 +216,11 @@ int main(int argc, char** argv) {
         ->add_option("--max-sessions", options.max_sessions,
                      "Close a new connection at once while this many are alive (0: no limit)")
         ->capture_default_str();
-    server
-        ->add_option_function<double>(
-            "--idle-timeout",
-            [&options](double seconds) {
-                options.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::duration<double>(seconds));
-            },
-            "Close a session that sends nothing for this many seconds (0: never)")
-        ->check(CLI::Range(0.0, 86'400.0));
-    server
-        ->add_option_function<double>(
-            "--send-stall",
-            [&options](double seconds) {
-                options.send_stall = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::duration<double>(seconds));
-            },
-            "Close a session whose echo could not be sent for this many seconds: its client "
-            "stopped reading (0: never)")
-        ->check(CLI::Range(0.0, 86'400.0));
+    add_seconds_option(*server, "--idle-timeout", options.idle_timeout,
+                       "Close a session that sends nothing for this many seconds (0: never)");
+    add_seconds_option(*server, "--send-stall", options.send_stall,
+                       "Close a session whose echo could not be sent for this many seconds: its "
+                       "client stopped reading (0: never)");
     // The performance options of issue #7 (server.h says what each does and costs).
     server
         ->add_option("--batch", options.batch,

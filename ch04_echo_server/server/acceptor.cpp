@@ -144,9 +144,11 @@ void Acceptor::on_accept(AcceptContext& accept, DWORD error, SessionHandler& ses
                     "setsockopt(SO_UPDATE_ACCEPT_CONTEXT)");
             }
             sessions.start(std::move(socket));
-        } catch (const std::system_error& e) {
-            stats.add(Counter::failed_accepts);  // not a session: counted, so the sums add up
-            core_.log.warn("dropping a new connection: ", e.what());  // it alone is lost
+        } catch (const std::exception& e) {
+            // A set-up call failed, or memory ran short: not a session, counted so that the
+            // sums add up. This connection alone is lost; the slot is posted again below.
+            stats.add(Counter::failed_accepts);
+            core_.log.warn("dropping a new connection: ", e.what());
         }
     }
     const std::lock_guard lock{mutex_};

@@ -17,8 +17,10 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
+#include <mutex>
 #include <new>
 #include <sstream>
 #include <system_error>
@@ -263,6 +265,72 @@ TEST(ServerInjectedFaults, AHandlerThatThrowsClosesOnlyItsSessionAndTheWorkerGoe
     EXPECT_EQ(counters.accepted, 3u);
     expect_all_freed(counters);
     EXPECT_NE(test.sink.str().find("its handler failed"), std::string::npos) << test.sink.str();
+}
+
+// A gate the test opens: wait() blocks until open() (or `limit`; false then).
+class Gate {
+public:
+    void open() {
+        {
+            const std::lock_guard lock{mutex_};
+            open_ = true;
+        }
+        opened_.notify_all();
+    }
+    bool wait(std::chrono::seconds limit) {
+        std::unique_lock lock{mutex_};
+        return opened_.wait_for(lock, limit, [this] { return open_; });
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable opened_;
+    bool open_ = false;
+};
+
+// Defect 5 of issue #15: the reaper scanned every session holding the server-wide lock, and
+// took each session's lock under it; a new session needed that server-wide lock too. So one
+// session whose handler was slow (here: stuck until the test lets it go) held up the reaper,
+// which held up every new client. Now the table's lock is held only to insert, erase or copy
+// the list. The housekeeper (--idle-timeout 0.3 s) looks several times within the second in
+// which new clients keep coming, and each of them must still be served.
+TEST(ServerInjectedFaults, WhileOneHandlerIsStuckNewClientsAreStillServed) {
+    iocp::WinsockSession winsock;
+    Failures stuck;  // the first echo it is armed for waits at the gate
+    Gate gate;
+    std::atomic<bool> gate_timed_out{false};
+    ch04::IoCalls calls;
+    calls.before_echo = [&] {
+        if (stuck.take() && !gate.wait(std::chrono::seconds{20})) {
+            gate_timed_out = true;
+        }
+    };
+    ch04::ServerOptions options;
+    options.threads = 2;
+    options.idle_timeout = std::chrono::milliseconds{300};
+    FaultyServer test{options, calls};
+    iocp::UniqueSocket slow = connect_with_timeout(test.server.port());
+    stuck.arm(1);
+    const char byte = 's';
+    ASSERT_EQ(iocp::check_wsa(send(slow.get(), &byte, 1, 0), "send"), 1);
+    ASSERT_TRUE(eventually(test.server, [](const auto& c) { return c.receives == 1; }));
+    // One worker is stuck in the slow session's handler, holding its lock; the other serves.
+    int served = 0;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds{1};
+    bool all_served = true;
+    while (all_served && std::chrono::steady_clock::now() < until) {
+        all_served = echoes(test.server.port());
+        served += all_served ? 1 : 0;
+    }
+    EXPECT_TRUE(all_served) << "a new client was not served after " << served;
+    gate.open();
+    EXPECT_FALSE(gate_timed_out.load());
+    EXPECT_GE(served, 1);
+    slow.close();
+    const ch04::ServerCounters counters = test.server.stop();
+    EXPECT_GE(counters.accepted, static_cast<std::uint64_t>(served) + 1);
+    EXPECT_EQ(counters.failed_handlers, 0u);
+    expect_all_freed(counters);
 }
 
 }  // namespace

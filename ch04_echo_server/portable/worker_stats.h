@@ -7,9 +7,10 @@
 // owns a slot on cache lines of its own and is its only writer: an update is a plain load and
 // store, and no line moves between workers. Whoever reads sums the slots.
 //
-// Use: WorkerStats stats{workers}; worker i writes only stats.worker(i); any other thread
-// (acceptor, reaper, stop()) writes through stats.shared(), which holds a lock while it lives;
-// anyone calls stats.total().
+// Use: WorkerStats stats{slots}; the thread that owns slot i writes only stats.worker(i) (the
+// server gives one to each worker, and one each to its acceptor and housekeeper threads); any
+// other thread (start-up, stop()) writes through stats.shared(), which holds a lock while it
+// lives; anyone calls stats.total().
 //   counters  only grow; the total is the sum.
 //   gauges    (sessions alive, I/O in flight) go up and down, often on different threads: each
 //             slot holds its signed share (+1 where a session starts, -1 where it ends), and the

@@ -112,6 +112,7 @@ DWORD Acceptor::try_post_locked(AcceptContext& accept) {
 }
 // [/snippet]
 
+// [snippet:on_accept]
 void Acceptor::on_accept(AcceptContext& accept, DWORD error, SessionHandler& sessions,
                          StatsSlot& stats) {
     iocp::UniqueSocket socket{accept.socket};  // ours again: the accept has completed
@@ -156,6 +157,7 @@ void Acceptor::on_accept(AcceptContext& accept, DWORD error, SessionHandler& ses
         post_locked(accept, stats, first_delay);
     }
 }
+// [/snippet]
 
 void Acceptor::retry_due(Clock::time_point now) {
     const auto shared = core_.stats.shared();

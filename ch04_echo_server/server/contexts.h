@@ -81,7 +81,7 @@ struct PerSocketContext {
     SendQueue queue;
     std::size_t reused_counted = 0;  // queue.reused() already counted in buffers_reused
     // --skip-on-success: a receive or send that completed at once, with its byte count. No
-    // packet will come for it: settle() is its completion. Still counted as in flight.
+    // packet will come for it: settle_locked() is its completion. Still counted as in flight.
     std::optional<DWORD> receive_now;
     std::optional<DWORD> send_now;
     std::optional<FrameAssembler> frames;  // packet mode

@@ -71,6 +71,7 @@ std::optional<Housekeeper::Clock::time_point> Housekeeper::reap(Clock::time_poin
 }
 // [/snippet]
 
+// [snippet:housekeeper_loop]
 void Housekeeper::run() noexcept {
     const auto positive = [](std::chrono::milliseconds limit) {
         return limit > std::chrono::milliseconds::zero();
@@ -111,5 +112,6 @@ void Housekeeper::run() noexcept {
         woken_ = false;
     }
 }
+// [/snippet]
 
 }  // namespace ch04

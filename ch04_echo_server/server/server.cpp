@@ -87,6 +87,7 @@ private:
     std::exception_ptr error_;  // a worker's failure, rethrown by stop()
 };
 
+// [snippet:startup]
 EchoServer::Impl::Impl(const ServerOptions& options, iocp::Logger& log, IoCalls calls)
     : core_(checked(options), std::move(calls), log, worker_count(options.threads)),
       // Init (4장): the listening socket...
@@ -117,6 +118,7 @@ EchoServer::Impl::Impl(const ServerOptions& options, iocp::Logger& log, IoCalls 
         throw;
     }
 }
+// [/snippet]
 
 EchoServer::Impl::~Impl() {
     try {

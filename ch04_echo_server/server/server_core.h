@@ -21,6 +21,7 @@
 
 namespace ch04 {
 
+// [snippet:session_table]
 // The sessions alive. Its lock is held only to insert, erase or copy the list: a session's own
 // work (posting, echo, logging) never runs under it, so one busy session cannot hold up another
 // worker's accept or close. The reaper and stop() visit a copy; a session that one of them
@@ -48,6 +49,7 @@ private:
     std::atomic<std::size_t> alive_{0};  // sessions_.size(), readable without the lock
     std::unordered_map<PerSocketContext*, std::shared_ptr<PerSocketContext>> sessions_;
 };
+// [/snippet]
 
 // WorkerStats slots beyond the workers' own: one for each thread that is not a worker.
 enum class Slot : std::size_t {

@@ -220,6 +220,7 @@ void SessionHandler::receive_done_locked(PerSocketContext& session, IoType type,
 }
 // [/snippet]
 
+// [snippet:on_send]
 void SessionHandler::send_done_locked(PerSocketContext& session, DWORD error, DWORD bytes) {
     --session.outstanding;  // this send is over: its chunks may be dropped now
     session.write = WriteSide::idle;
@@ -249,6 +250,7 @@ void SessionHandler::send_done_locked(PerSocketContext& session, DWORD error, DW
         }
     }
 }
+// [/snippet]
 
 // Queues the `bytes` the receive buffer holds (stream), or the whole frames they complete.
 // Small echoes coalesce into the queue's tail chunk in every mode.

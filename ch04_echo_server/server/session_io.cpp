@@ -97,6 +97,7 @@ bool SessionHandler::post_send_locked(PerSocketContext& session) {
     return true;
 }
 
+// [snippet:settle]
 // --skip-on-success: a receive or send that completed at once queued no packet, so the thread
 // that posted it handles it here, as a worker handles a dequeued one; handling it may post
 // more I/O that completes at once, hence the loop. Bounded: after inline_limit in a row the
@@ -123,6 +124,7 @@ void SessionHandler::settle_locked(PerSocketContext& session) {
         }
     }
 }
+// [/snippet]
 
 // A handler threw: an I/O that completed at once and was not handled yet is handled now the
 // short way, as over (the session is closing).

@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <iostream>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -221,6 +222,11 @@ void check_held_to_the_bound(ch04::ServerOptions options) {
     EXPECT_LT(sent, 64u * 1024 * 1024) << "the server read everything: no back-pressure";
     // One receive may land on top of a full queue: the bound is max_pending + one receive.
     EXPECT_LE(test.server.counters().most_queued, options.max_pending_bytes + options.receive_size);
+    std::cout << "never-read memory, 64 KiB writes: most_queued_memory "
+              << test.server.counters().most_queued_memory << " of memory_bound "
+              << ch04::SendQueue{options.receive_size, options.max_pending_bytes}.memory_bound(
+                     options.receive_size)
+              << std::endl;
     greedy.close();
     expect_all_freed(test.server.stop());
 }
@@ -316,6 +322,9 @@ void check_memory_held_to_the_bound(ch04::ServerOptions options, std::size_t bac
         << " bytes, " << tail_sent << " of them as tail";
     EXPECT_GE(held.most_queued, options.max_pending_bytes / 2);
     EXPECT_GE(tail_sent, options.max_pending_bytes / 4) << receives << " receives";
+    std::cout << "never-read memory: most_queued_memory " << held.most_queued_memory
+              << " of memory_bound " << bound << " (limit " << options.max_pending_bytes
+              << ", most queued " << held.most_queued << " bytes)" << std::endl;
     greedy.close();
     expect_all_freed(test.server.stop());
 }

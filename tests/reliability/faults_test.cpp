@@ -6,6 +6,8 @@
 // counters come back to the load's sessions, then to zero.
 #include "reliability_support.h"
 
+#include "send_queue.h"
+
 #include "iocp/error.h"
 #include "iocp/loopback.h"
 
@@ -245,7 +247,11 @@ TEST(FaultsUnderLoad, ClientsThatNeverReadAreHeldToTheBoundWhileOthersAreServed)
     EXPECT_LT(held.bytes_received - held.bytes_sent, pushed) << "the server read everything";
     std::cout << "never-read: " << greedy_clients << " clients pushed " << pushed
               << " bytes; most queued " << held.most_queued << " (bound "
-              << options.max_pending_bytes + options.receive_size << ")" << std::endl;
+              << options.max_pending_bytes + options.receive_size << "); its memory "
+              << held.most_queued_memory << " (memory_bound "
+              << ch04::SendQueue{options.receive_size, options.max_pending_bytes}.memory_bound(
+                     options.receive_size)
+              << ")" << std::endl;
     greedy.clear();  // closed with unread data: the server sees resets
     ASSERT_TRUE(wait_for_sessions(server, 0));
     const ch04::ServerCounters counters = server.stop();

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -112,6 +113,7 @@ TEST(Limits, ClientsThatNeverReadAreClosedBySendStallAndANewClientIsServed) {
     const ch04::ServerOptions options = stalled_options(1s);
     TestServer server{options, iocp::LogLevel::info};
     StalledReaders stalled{server.port(), options.max_sessions};
+    const Clock::time_point started = Clock::now();  // for the figure printed below
     // They send until the server pauses their reading and its sends stop moving; the limit then
     // closes every one of them (a bounded wait: one push and one look per millisecond).
     EXPECT_TRUE(poll_until(
@@ -122,6 +124,9 @@ TEST(Limits, ClientsThatNeverReadAreClosedBySendStallAndANewClientIsServed) {
         20s))
         << describe(server.counters());
     ASSERT_TRUE(wait_for_sessions(server, 0));
+    std::cout << "send-stall: " << server.counters().stall_closed << " sessions closed and freed "
+              << std::chrono::duration<double>(Clock::now() - started).count()
+              << " s after their clients began to send" << std::endl;
     // Their places are free: a new client is served, every byte checked.
     EXPECT_TRUE(echo_once(server.port(), 1, 64 * 1024));
 

@@ -48,6 +48,19 @@ private:
     std::atomic<int> left_{0};
 };
 
+// A call for IoCalls that fails at once (returns `failed`, with `error` for WSAGetLastError)
+// while `failures` says so, and otherwise makes the real call.
+template <class Result, class Call>
+auto fails_while(Failures& failures, int error, Result failed, Call real) {
+    return [&failures, error, failed, real](auto... args) -> Result {
+        if (failures.take()) {
+            WSASetLastError(error);
+            return failed;
+        }
+        return real(args...);
+    };
+}
+
 struct FaultyServer {
     FaultyServer(ch04::ServerOptions options, ch04::IoCalls calls)
         : server(with_port_0(options), log, std::move(calls)) {}
@@ -137,15 +150,8 @@ TEST(ServerInjectedFaults, AnAcceptExThatFailsAtOnceIsPostedAgainAndNoSlotIsLost
         const iocp::UniqueSocket probe = iocp::make_tcp_socket();
         return iocp::load_accept_ex(probe.get());
     }();
-    calls.accept_ex = [&failures, real](SOCKET listener, SOCKET accepted, PVOID buffer, DWORD data,
-                                        DWORD local, DWORD remote, LPDWORD bytes,
-                                        LPOVERLAPPED overlapped) -> BOOL {
-        if (failures.take()) {
-            WSASetLastError(WSAECONNRESET);  // as if a client reset while in the backlog
-            return FALSE;
-        }
-        return real(listener, accepted, buffer, data, local, remote, bytes, overlapped);
-    };
+    // As if a client reset while in the backlog.
+    calls.accept_ex = fails_while(failures, WSAECONNRESET, FALSE, real);
     FaultyServer test{{}, calls};
     // Five failures, more than the two slots: each slot's next post fails, again and again.
     failures.arm(5);
@@ -190,15 +196,7 @@ TEST(ServerInjectedFaults, AReceiveThatFailsAtOnceEndsOnlyItsSession) {
     iocp::WinsockSession winsock;
     Failures failures;
     ch04::IoCalls calls;
-    calls.wsa_recv = [&failures](SOCKET socket, LPWSABUF buffers, DWORD count, LPDWORD bytes,
-                                 LPDWORD flags, LPWSAOVERLAPPED overlapped,
-                                 LPWSAOVERLAPPED_COMPLETION_ROUTINE routine) {
-        if (failures.take()) {
-            WSASetLastError(WSAENOBUFS);
-            return SOCKET_ERROR;
-        }
-        return WSARecv(socket, buffers, count, bytes, flags, overlapped, routine);
-    };
+    calls.wsa_recv = fails_while(failures, WSAENOBUFS, SOCKET_ERROR, &WSARecv);
     FaultyServer test{{}, calls};
     failures.arm(1);
     iocp::UniqueSocket victim = connect_with_timeout(test.server.port());
@@ -215,15 +213,7 @@ TEST(ServerInjectedFaults, ASendThatFailsAtOnceEndsOnlyItsSession) {
     iocp::WinsockSession winsock;
     Failures failures;
     ch04::IoCalls calls;
-    calls.wsa_send = [&failures](SOCKET socket, LPWSABUF buffers, DWORD count, LPDWORD bytes,
-                                 DWORD flags, LPWSAOVERLAPPED overlapped,
-                                 LPWSAOVERLAPPED_COMPLETION_ROUTINE routine) {
-        if (failures.take()) {
-            WSASetLastError(WSAENOBUFS);
-            return SOCKET_ERROR;
-        }
-        return WSASend(socket, buffers, count, bytes, flags, overlapped, routine);
-    };
+    calls.wsa_send = fails_while(failures, WSAENOBUFS, SOCKET_ERROR, &WSASend);
     FaultyServer test{{}, calls};
     iocp::UniqueSocket victim = connect_with_timeout(test.server.port());
     failures.arm(1);

@@ -4,7 +4,6 @@
 #include "iocp/error.h"
 
 namespace iocp {
-namespace {
 
 sockaddr_in loopback_address(std::uint16_t port) {
     sockaddr_in address{};
@@ -13,8 +12,6 @@ sockaddr_in loopback_address(std::uint16_t port) {
     address.sin_port = htons(port);
     return address;
 }
-
-}  // namespace
 
 UniqueSocket make_tcp_socket() {
     return UniqueSocket{

@@ -236,14 +236,6 @@ TEST(ServerFaults, AClientThatNeverReadsIsHeldToTheBound) {
     check_held_to_the_bound({});
 }
 
-sockaddr_in loopback(std::uint16_t port) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(port);
-    return address;
-}
-
 // Issue #15 defect 2: a never-reading client's queue is held to a bound on MEMORY, not only
 // on payload, however small the pieces it sends. Stream mode fills the socket buffers in
 // lockstep (send, wait until the server has it all) while the server holds fewer than
@@ -264,7 +256,7 @@ void check_memory_held_to_the_bound(ch04::ServerOptions options, std::size_t bac
         setsockopt(greedy.get(), SOL_SOCKET, SO_RCVBUF,
                    reinterpret_cast<const char*>(&receive_buffer), sizeof(receive_buffer)),
         "setsockopt(SO_RCVBUF)");
-    const sockaddr_in address = loopback(test.server.port());
+    const sockaddr_in address = iocp::loopback_address(test.server.port());
     iocp::check_wsa(
         connect(greedy.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)),
         "connect");

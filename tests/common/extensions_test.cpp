@@ -62,10 +62,7 @@ TEST(Extensions, AcceptExAndConnectExLoadedHereConnectTwoSockets) {
     any.sin_addr.s_addr = htonl(INADDR_ANY);
     iocp::check_wsa(bind(client.get(), reinterpret_cast<const sockaddr*>(&any), sizeof(any)),
                     "bind");  // ConnectEx wants a bound socket
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    to.sin_port = htons(listener.port);
+    const sockaddr_in to = iocp::loopback_address(listener.port);
     if (!connect_ex(client.get(), reinterpret_cast<const sockaddr*>(&to), sizeof(to), nullptr, 0,
                     nullptr, &connected.overlapped)) {
         ASSERT_EQ(WSAGetLastError(), ERROR_IO_PENDING);

@@ -12,6 +12,9 @@
 
 namespace iocp {
 
+// The address 127.0.0.1:port (port 0: any free port, when binding).
+sockaddr_in loopback_address(std::uint16_t port);
+
 // A new overlapped-capable IPv4 TCP socket.
 UniqueSocket make_tcp_socket();
 

@@ -70,10 +70,7 @@ struct PortWithNoListener {
 };
 inline PortWithNoListener port_with_no_listener() {
     PortWithNoListener result{iocp::make_tcp_socket(), 0};
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;  // the system picks a free port
+    const sockaddr_in address = iocp::loopback_address(0);  // the system picks a free port
     iocp::check_wsa(
         bind(result.holder.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)),
         "bind");

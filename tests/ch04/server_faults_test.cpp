@@ -114,17 +114,14 @@ testing::AssertionResult is_closed_after_sending(iocp::UniqueSocket& client) {
            << "recv gave " << n << " (error " << WSAGetLastError() << "), not the close";
 }
 
-// Polls (bounded: 10 s) until `done` holds for the server's counters.
+// Waits (bounded: 10 s) until `done` holds for the server's counters.
 testing::AssertionResult eventually(const ch04::EchoServer& server,
                                     const std::function<bool(const ch04::ServerCounters&)>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
-    while (!done(server.counters())) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            return testing::AssertionFailure() << "not within 10 s";
-        }
-        Sleep(1);  // bounded poll: the server's threads get there on their own
+    if (iocp::testing::poll_until([&] { return done(server.counters()); },
+                                  std::chrono::seconds{10})) {
+        return testing::AssertionSuccess();
     }
-    return testing::AssertionSuccess();
+    return testing::AssertionFailure() << "not within 10 s";
 }
 
 bool every_slot_accounted(const ch04::ServerCounters& counters) {

@@ -28,23 +28,6 @@ ch04::ServerOptions TestServer::on_port_0(ch04::ServerOptions options) {
     return options;
 }
 
-bool poll_until(const std::function<bool()>& condition, Clock::duration limit,
-                std::uint64_t max_polls) {
-    const Clock::time_point deadline = Clock::now() + limit;
-    for (std::uint64_t poll = 0; poll < max_polls; ++poll) {
-        if (condition()) {
-            return true;
-        }
-        if (Clock::now() >= deadline) {
-            break;
-        }
-        // Sleep, don't spin: the server's threads and the wineserver need the processor more
-        // than we do, and a spinning poller on two cores would slow what it waits for.
-        std::this_thread::sleep_for(1ms);
-    }
-    return condition();
-}
-
 testing::AssertionResult wait_for_counters(
     const TestServer& server, const std::function<bool(const ch04::ServerCounters&)>& condition,
     const std::string& what, Clock::duration limit) {

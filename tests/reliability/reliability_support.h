@@ -61,10 +61,7 @@ private:
     ch04::EchoServer server_;
 };
 
-// Polls `condition` until it holds: at most `max_polls` times and until `limit` has passed,
-// sleeping a millisecond between polls. Returns whether it held.
-bool poll_until(const std::function<bool()>& condition, Clock::duration limit,
-                std::uint64_t max_polls = 100'000'000);
+using iocp::testing::poll_until;  // (iocp/testing.h)
 
 // Waits (bounded) until the server's counters satisfy `condition`; on failure the message
 // shows `what` and the counters last read.

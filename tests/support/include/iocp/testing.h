@@ -10,11 +10,16 @@
 // it throws none), so a test can check the error's code and text; handle_is_open(handle) says
 // whether a HANDLE is still open (Windows). set_timeouts and connect_with_timeout bound a test
 // socket's blocking calls, so a silent server fails a test in seconds instead of hanging it.
+// poll_until(condition, limit) waits, bounded, for what another thread will make true.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <system_error>
+#include <thread>
 
 namespace iocp::testing {
 
@@ -28,6 +33,26 @@ std::system_error thrown_by(Call call) {
     }
     ADD_FAILURE() << "no std::system_error was thrown";
     return std::system_error(std::error_code{});
+}
+
+// Polls `condition` until it holds: at most `max_polls` times and until `limit` has passed,
+// sleeping a millisecond between polls. Returns whether it held.
+inline bool poll_until(const std::function<bool()>& condition,
+                       std::chrono::steady_clock::duration limit,
+                       std::uint64_t max_polls = 100'000'000) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    for (std::uint64_t poll = 0; poll < max_polls; ++poll) {
+        if (condition()) {
+            return true;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            break;
+        }
+        // Sleep, don't spin: the server's threads and the wineserver need the processor more
+        // than we do, and a spinning poller on two cores would slow what it waits for.
+        std::this_thread::sleep_for(std::chrono::milliseconds{1});
+    }
+    return condition();
 }
 
 }  // namespace iocp::testing

@@ -4,6 +4,7 @@
 // fails at once ends only its session, and a handler that throws (out of memory in the echo)
 // closes only its session while the worker goes on, so stop() still ends at zero.
 #include "server.h"
+#include "test_server.h"
 
 #include "iocp/error.h"
 #include "iocp/extensions.h"
@@ -22,12 +23,13 @@
 #include <functional>
 #include <mutex>
 #include <new>
-#include <sstream>
 #include <system_error>
 #include <vector>
 
 namespace {
 
+using ch04::testing::expect_all_freed;
+using ch04::testing::TestServer;
 using iocp::testing::connect_with_timeout;
 using iocp::testing::receive_exactly;
 using iocp::testing::send_all;
@@ -61,21 +63,11 @@ auto fails_while(Failures& failures, int error, Result failed, Call real) {
     };
 }
 
-struct FaultyServer {
-    FaultyServer(ch04::ServerOptions options, ch04::IoCalls calls)
-        : server(with_port_0(options), log, std::move(calls)) {}
-    static ch04::ServerOptions with_port_0(ch04::ServerOptions options) {
-        options.port = 0;
-        options.accepts = 2;
-        if (options.threads == 0) {
-            options.threads = 2;
-        }
-        return options;
-    }
-    std::ostringstream sink;
-    iocp::Logger log{sink, iocp::LogLevel::error};
-    ch04::EchoServer server;
-};
+// Two AcceptEx slots: few, so that a few failures reach every one of them.
+ch04::ServerOptions with_two_accepts(ch04::ServerOptions options = {}) {
+    options.accepts = 2;
+    return options;
+}
 
 // A new client's bytes come back.
 testing::AssertionResult echoes(std::uint16_t port) {
@@ -125,14 +117,7 @@ testing::AssertionResult eventually(const ch04::EchoServer& server,
 }
 
 bool every_slot_accounted(const ch04::ServerCounters& counters) {
-    return counters.accepts_posted + counters.accepts_waiting == 2;  // FaultyServer's --accepts
-}
-
-void expect_all_freed(const ch04::ServerCounters& counters) {
-    EXPECT_EQ(counters.sessions_alive, 0u);
-    EXPECT_EQ(counters.io_in_flight, 0u);
-    EXPECT_EQ(counters.closed, counters.accepted);
-    EXPECT_EQ(counters.accepts_posted, 0u);
+    return counters.accepts_posted + counters.accepts_waiting == 2;  // with_two_accepts()
 }
 
 // Defect 1 of issue #15: the server used to log "an accept slot is lost" and go on with one
@@ -149,7 +134,7 @@ TEST(ServerInjectedFaults, AnAcceptExThatFailsAtOnceIsPostedAgainAndNoSlotIsLost
     }();
     // As if a client reset while in the backlog.
     calls.accept_ex = fails_while(failures, WSAECONNRESET, FALSE, real);
-    FaultyServer test{{}, calls};
+    TestServer test{with_two_accepts(), calls};
     // Five failures, more than the two slots: each slot's next post fails, again and again.
     failures.arm(5);
     for (int i = 0; i < 4; ++i) {
@@ -175,7 +160,7 @@ TEST(ServerInjectedFaults, AnAcceptWithNoSocketIsRetriedAfterADelay) {
         }
         return iocp::make_tcp_socket();
     };
-    FaultyServer test{{}, calls};
+    TestServer test{with_two_accepts(), calls};
     failures.arm(3);
     for (int i = 0; i < 4; ++i) {
         ASSERT_TRUE(echoes(test.server.port())) << "client " << i;
@@ -194,7 +179,7 @@ TEST(ServerInjectedFaults, AReceiveThatFailsAtOnceEndsOnlyItsSession) {
     Failures failures;
     ch04::IoCalls calls;
     calls.wsa_recv = fails_while(failures, WSAENOBUFS, SOCKET_ERROR, &WSARecv);
-    FaultyServer test{{}, calls};
+    TestServer test{with_two_accepts(), calls};
     failures.arm(1);
     iocp::UniqueSocket victim = connect_with_timeout(test.server.port());
     ASSERT_TRUE(eventually(test.server, [](const auto& c) { return c.closed == 1; }));
@@ -211,7 +196,7 @@ TEST(ServerInjectedFaults, ASendThatFailsAtOnceEndsOnlyItsSession) {
     Failures failures;
     ch04::IoCalls calls;
     calls.wsa_send = fails_while(failures, WSAENOBUFS, SOCKET_ERROR, &WSASend);
-    FaultyServer test{{}, calls};
+    TestServer test{with_two_accepts(), calls};
     iocp::UniqueSocket victim = connect_with_timeout(test.server.port());
     failures.arm(1);
     EXPECT_TRUE(is_closed_after_sending(victim));
@@ -235,7 +220,7 @@ TEST(ServerInjectedFaults, AHandlerThatThrowsClosesOnlyItsSessionAndTheWorkerGoe
     };
     ch04::ServerOptions options;
     options.threads = 1;
-    FaultyServer test{options, calls};
+    TestServer test{with_two_accepts(options), calls};
     iocp::UniqueSocket bystander = connect_with_timeout(test.server.port());
     iocp::UniqueSocket victim = connect_with_timeout(test.server.port());
     failures.arm(1);
@@ -248,9 +233,8 @@ TEST(ServerInjectedFaults, AHandlerThatThrowsClosesOnlyItsSessionAndTheWorkerGoe
     EXPECT_TRUE(std::equal(back.begin(), back.end(), bytes.begin(), bytes.end()));
     EXPECT_TRUE(echoes(test.server.port()));
     const ch04::ServerCounters counters = test.server.stop();  // would throw after 10 s
-    EXPECT_EQ(counters.failed_handlers, 1u);
     EXPECT_EQ(counters.accepted, 3u);
-    expect_all_freed(counters);
+    expect_all_freed(counters, 1);  // the one handler made to throw
     EXPECT_NE(test.sink.str().find("its handler failed"), std::string::npos) << test.sink.str();
 }
 
@@ -295,7 +279,7 @@ TEST(ServerInjectedFaults, WhileOneHandlerIsStuckNewClientsAreStillServed) {
     ch04::ServerOptions options;
     options.threads = 2;
     options.idle_timeout = std::chrono::milliseconds{300};
-    FaultyServer test{options, calls};
+    TestServer test{with_two_accepts(options), calls};
     iocp::UniqueSocket slow = connect_with_timeout(test.server.port());
     stuck.arm(1);
     const char byte = 's';
@@ -316,7 +300,6 @@ TEST(ServerInjectedFaults, WhileOneHandlerIsStuckNewClientsAreStillServed) {
     slow.close();
     const ch04::ServerCounters counters = test.server.stop();
     EXPECT_GE(counters.accepted, static_cast<std::uint64_t>(served) + 1);
-    EXPECT_EQ(counters.failed_handlers, 0u);
     expect_all_freed(counters);
 }
 

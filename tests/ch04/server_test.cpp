@@ -5,6 +5,7 @@
 // checks run again with each performance option (--batch, --gather-sends, --reuse-buffers,
 // --skip-on-success) on alone, and with all of them on.
 #include "server.h"
+#include "test_server.h"
 #include "tuning.h"
 
 #include "echo_client.h"  // chapter 2's blocking, verifying client
@@ -29,28 +30,15 @@
 namespace {
 
 using ch04::Protocol;
+using ch04::testing::expect_all_freed;
 using ch04::testing::expect_options_kept_to;
+using ch04::testing::TestServer;
 using ch04::testing::Tuning;
 using ch04::testing::tuning_name;
 using ch04::testing::tunings;
 using iocp::testing::connect_with_timeout;
 using iocp::testing::receive_exactly;
 using iocp::testing::send_all;
-
-// A server that logs nowhere, stopped at the end of the scope.
-struct TestServer {
-    explicit TestServer(ch04::ServerOptions options = {}) : server(with_port_0(options), log) {}
-    static ch04::ServerOptions with_port_0(ch04::ServerOptions options) {
-        options.port = 0;
-        if (options.threads == 0) {
-            options.threads = 2;
-        }
-        return options;
-    }
-    std::ostringstream sink;
-    iocp::Logger log{sink, iocp::LogLevel::warn};
-    ch04::EchoServer server;
-};
 
 std::vector<std::byte> frame(std::uint16_t type, std::size_t payload_size) {
     std::vector<std::byte> payload(payload_size);
@@ -60,15 +48,6 @@ std::vector<std::byte> frame(std::uint16_t type, std::size_t payload_size) {
     std::vector<std::byte> out;
     ch04::append_frame(out, type, payload);
     return out;
-}
-
-void expect_all_freed(const ch04::ServerCounters& counters) {
-    EXPECT_EQ(counters.sessions_alive, 0u);
-    EXPECT_EQ(counters.io_in_flight, 0u);
-    EXPECT_EQ(counters.closed, counters.accepted);
-    // A handler that threw, or a session invariant broken (session.cpp), is a bug here.
-    EXPECT_EQ(counters.failed_handlers, 0u);
-    EXPECT_EQ(counters.accepts_posted, 0u);  // every AcceptEx completed, cancelled
 }
 
 class StreamEcho : public testing::TestWithParam<std::tuple<std::size_t, std::size_t>> {};

@@ -46,9 +46,6 @@ void Acceptor::start() {
     if (!core_.calls.accept_ex) {
         core_.calls.accept_ex = iocp::load_accept_ex(listener_.get());
     }
-    if (!core_.calls.make_socket) {
-        core_.calls.make_socket = iocp::make_tcp_socket;
-    }
     core_.port.associate(listener_.get(), listener_key);
     const auto shared = core_.stats.shared();  // not a worker: the locked slot
     const std::lock_guard lock{mutex_};

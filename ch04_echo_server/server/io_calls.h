@@ -7,6 +7,7 @@
 // handle or memory shortage), and Wine reports some of them as completions instead, so tests
 // set them up here: tests/ch04/server_faults_test.cpp.
 #pragma once
+#include "iocp/loopback.h"
 #include "iocp/socket.h"
 #include "iocp/win32.h"
 
@@ -26,7 +27,7 @@ struct IoCalls {
     std::function<BOOL(SOCKET, SOCKET, PVOID, DWORD, DWORD, DWORD, LPDWORD, LPOVERLAPPED)>
         accept_ex;
     // A new overlapped TCP socket for AcceptEx to fill; throws std::system_error on failure.
-    std::function<iocp::UniqueSocket()> make_socket;
+    std::function<iocp::UniqueSocket()> make_socket = iocp::make_tcp_socket;
     // Called with a session's lock held just before its received bytes become echo, where the
     // server allocates; a test throws std::bad_alloc from it. Empty: nothing is called.
     std::function<void()> before_echo;

@@ -15,10 +15,8 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <memory>
 #include <string>
 #include <thread>
@@ -58,34 +56,6 @@ TEST_P(Shutdown, StopWithClientsStillConnectedFreesEverySessionAndClosesThem) {
     }
 }
 
-// std::latch's job, done with a mutex and a condition variable. Not std::latch: MinGW's GCC 12
-// has no futex, so its latch waits through libstdc++'s fallback, which checks the count and
-// then waits on a condition variable that count_down() notifies without taking the waiter's
-// mutex. A count_down() between the check and the wait is lost, and wait() sleeps for good:
-// this test hung that way about once in a hundred runs on a loaded machine (GCC 13 fixed the
-// fallback). And unlike std::latch, this wait is bounded.
-class Countdown {
-public:
-    explicit Countdown(int count) : count_(count) {}
-    void count_down() {
-        {
-            const std::lock_guard lock{mutex_};
-            --count_;
-        }
-        reached_zero_.notify_all();
-    }
-    // True once the count is 0; false if `limit` passed first.
-    [[nodiscard]] bool wait_for(std::chrono::seconds limit) {
-        std::unique_lock lock{mutex_};
-        return reached_zero_.wait_for(lock, limit, [this] { return count_ <= 0; });
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable reached_zero_;
-    int count_;
-};
-
 // One client that streams, on its own thread: its socket is non-blocking, and a select() loop
 // sends whenever the socket takes more and reads whenever an echo waits, so the server always
 // has bytes to receive and to send. (One thread and select(), not a blocking sender and a
@@ -93,7 +63,7 @@ private:
 // `echoing` counts down once the first echo is back, or once the loop ends without one.
 class StreamingClient {
 public:
-    StreamingClient(std::uint16_t port, Countdown& echoing)
+    StreamingClient(std::uint16_t port, iocp::testing::Countdown& echoing)
         : socket_(iocp::testing::connect_with_timeout(port)),
           thread_([this, &echoing] { stream(echoing); }) {}
     ~StreamingClient() {
@@ -112,7 +82,7 @@ public:
 
 private:
     // Ends when the connection ends, on any error, after 10 s without progress, or on done_.
-    void stream(Countdown& echoing) noexcept {
+    void stream(iocp::testing::Countdown& echoing) noexcept {
         const SOCKET socket = socket_.get();
         bool counted = false;
         u_long nonblocking = 1;
@@ -169,7 +139,7 @@ TEST_P(Shutdown, StopWhileClientsStreamFreesEverySessionPromptly) {
     iocp::WinsockSession winsock;
     ch02::RunningServer running{{GetParam(), 2}, 0};
     constexpr int client_count = 3;
-    Countdown echoing{client_count};
+    iocp::testing::Countdown echoing{client_count};
     std::vector<std::unique_ptr<StreamingClient>> clients;
     for (int i = 0; i < client_count; ++i) {
         clients.push_back(std::make_unique<StreamingClient>(running.port(), echoing));
@@ -195,7 +165,7 @@ TEST_P(Shutdown, StopWhileClientsStreamFreesEverySessionPromptly) {
 TEST_P(Shutdown, ANewClientIsServedWhileAnotherStreams) {
     iocp::WinsockSession winsock;
     ch02::RunningServer running{{GetParam(), 2}, 0};
-    Countdown echoing{1};
+    iocp::testing::Countdown echoing{1};
     StreamingClient streamer{running.port(), echoing};
     ASSERT_TRUE(echoing.wait_for(std::chrono::seconds{30})) << streamer.progress();
 

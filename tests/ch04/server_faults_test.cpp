@@ -18,10 +18,8 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <functional>
-#include <mutex>
 #include <new>
 #include <system_error>
 #include <vector>
@@ -238,27 +236,6 @@ TEST(ServerInjectedFaults, AHandlerThatThrowsClosesOnlyItsSessionAndTheWorkerGoe
     EXPECT_NE(test.sink.str().find("its handler failed"), std::string::npos) << test.sink.str();
 }
 
-// A gate the test opens: wait() blocks until open() (or `limit`; false then).
-class Gate {
-public:
-    void open() {
-        {
-            const std::lock_guard lock{mutex_};
-            open_ = true;
-        }
-        opened_.notify_all();
-    }
-    bool wait(std::chrono::seconds limit) {
-        std::unique_lock lock{mutex_};
-        return opened_.wait_for(lock, limit, [this] { return open_; });
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable opened_;
-    bool open_ = false;
-};
-
 // Defect 5 of issue #15: the reaper scanned every session holding the server-wide lock, and
 // took each session's lock under it; a new session needed that server-wide lock too. So one
 // session whose handler was slow (here: stuck until the test lets it go) held up the reaper,
@@ -267,12 +244,12 @@ private:
 // which new clients keep coming, and each of them must still be served.
 TEST(ServerInjectedFaults, WhileOneHandlerIsStuckNewClientsAreStillServed) {
     iocp::WinsockSession winsock;
-    Failures stuck;  // the first echo it is armed for waits at the gate
-    Gate gate;
+    Failures stuck;                    // the first echo it is armed for waits at the gate
+    iocp::testing::Countdown gate{1};  // opened by count_down()
     std::atomic<bool> gate_timed_out{false};
     ch04::IoCalls calls;
     calls.before_echo = [&] {
-        if (stuck.take() && !gate.wait(std::chrono::seconds{20})) {
+        if (stuck.take() && !gate.wait_for(std::chrono::seconds{20})) {
             gate_timed_out = true;
         }
     };
@@ -294,7 +271,7 @@ TEST(ServerInjectedFaults, WhileOneHandlerIsStuckNewClientsAreStillServed) {
         served += all_served ? 1 : 0;
     }
     EXPECT_TRUE(all_served) << "a new client was not served after " << served;
-    gate.open();
+    gate.count_down();
     EXPECT_FALSE(gate_timed_out.load());
     EXPECT_GE(served, 1);
     slow.close();

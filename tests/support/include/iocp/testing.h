@@ -10,14 +10,17 @@
 // it throws none), so a test can check the error's code and text; handle_is_open(handle) says
 // whether a HANDLE is still open (Windows). set_timeouts and connect_with_timeout bound a test
 // socket's blocking calls, so a silent server fails a test in seconds instead of hanging it.
-// poll_until(condition, limit) waits, bounded, for what another thread will make true.
+// poll_until(condition, limit) waits, bounded, for what another thread will make true;
+// Countdown is std::latch with a bounded wait (and without MinGW's lost wake-up).
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <system_error>
 #include <thread>
 
@@ -54,6 +57,34 @@ inline bool poll_until(const std::function<bool()>& condition,
     }
     return condition();
 }
+
+// std::latch's job, done with a mutex and a condition variable. Not std::latch: MinGW's GCC 12
+// has no futex, so its latch waits through libstdc++'s fallback, which checks the count and
+// then waits on a condition variable that count_down() notifies without taking the waiter's
+// mutex. A count_down() between the check and the wait is lost, and wait() sleeps for good:
+// ch02's shutdown tests hung that way about once in a hundred runs on a loaded machine (GCC 13
+// fixed the fallback). And unlike std::latch, this wait is bounded. A Countdown of 1 is a gate.
+class Countdown {
+public:
+    explicit Countdown(int count) : count_(count) {}
+    void count_down() {
+        {
+            const std::lock_guard lock{mutex_};
+            --count_;
+        }
+        reached_zero_.notify_all();
+    }
+    // True once the count is 0; false if `limit` passed first.
+    [[nodiscard]] bool wait_for(std::chrono::seconds limit) {
+        std::unique_lock lock{mutex_};
+        return reached_zero_.wait_for(lock, limit, [this] { return count_ <= 0; });
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable reached_zero_;
+    int count_;
+};
 
 }  // namespace iocp::testing
 

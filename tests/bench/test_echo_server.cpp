@@ -223,7 +223,8 @@ void TestEchoServer::on_readable(std::size_t slot) {
             count, faults_.close_after - std::min(faults_.close_after, offset)));
     }
     connection.pending.assign(buffer.begin(), buffer.begin() + static_cast<long>(echo));
-    if (faults_.delay.count() > 0) {
+    if (faults_.delay.count() > 0 && offset < faults_.delay_until &&
+        connection.received > faults_.delay_from) {
         std::this_thread::sleep_for(faults_.delay);
     }
     flush(slot);

@@ -27,8 +27,11 @@ struct EchoFaults {
     // Close accepted connection `close` once `close_after` bytes were echoed (0: on accept).
     std::optional<std::size_t> close;
     std::uint64_t close_after = 0;
-    // Before every echo: a slow server. The sleep is the fault, not a synchronisation.
+    // Before the echo of every read holding a byte of [delay_from, delay_until) of a connection's
+    // stream: a slow server. The sleep is the fault, not a synchronisation.
     std::chrono::microseconds delay{0};
+    std::uint64_t delay_from = 0;
+    std::uint64_t delay_until = ~std::uint64_t{0};
 };
 
 class TestEchoServer {

@@ -10,8 +10,9 @@
 #                                              go to ctest: -R ch03, -L slow, -E docs.
 #   ./tutorial.sh bench [--quick] [ARGS...]    set up and build, then measure chapter 4's
 #                                              server against asio (bench/echo_bench.cpp;
-#                                              about 11 minutes, --quick 2) and write
-#                                              bench/results/. ARGS go to echo_bench.
+#                                              about 15 minutes, --quick 2) and write
+#                                              bench/results/ (--quick: build/bench-quick/).
+#                                              ARGS go to echo_bench.
 #   ./tutorial.sh stress [--runs N] [--jobs J] [--no-busy] [CTEST ARGS...]
 #                                              the flake hunt: every test N times (default 5)
 #                                              in random order, J at once (default twice the
@@ -327,14 +328,25 @@ command_stress() {
 # --- bench --------------------------------------------------------------------------------
 
 command_bench() {
+    local results=bench/results arg
+    for arg in "$@"; do
+        # A quick run is a look, not the record: it never replaces the committed full results.
+        [[ $arg == --quick ]] && results=build/bench-quick
+    done
     mkdir -p build
     install_missing_packages
     build_preset mingw-wine
-    [[ -f build/mingw-wine/bin/echo_bench.exe ]] ||
-        die "echo_bench was not built: is libasio-dev installed? (see build/configure-mingw-wine.log)"
+    local bin=build/mingw-wine/bin
+    [[ -f $bin/ch04_echo_server.exe && -f $bin/asio_echo_server.exe ]] ||
+        die "the servers were not built: is libasio-dev installed? (see build/configure-mingw-wine.log)"
+    # The load comes from a native program outside Wine, optimised and without sanitizers:
+    # only the servers pay Wine's cost (docs/performance.md).
+    build_preset bench
     start_wine
     say "echo_bench $*"
-    run_program echo_bench --results bench/results "$@"
+    build/bench/bin/echo_bench --results "$results" \
+        --ours "$bin/ch04_echo_server.exe" --asio "$bin/asio_echo_server.exe" \
+        --launcher "tools/wine.sh $wine_prefix run" "$@"
 }
 
 # --- main ---------------------------------------------------------------------------------

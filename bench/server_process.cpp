@@ -3,8 +3,6 @@
 
 #include "iocp/error.h"
 
-#include <psapi.h>
-
 #include <chrono>
 #include <stdexcept>
 
@@ -26,24 +24,6 @@ std::string quote(const std::string& argument) {
     return '"' + argument + '"';
 }
 
-// The port in "listening on 127.0.0.1:PORT (...)", or 0 when the line is not that line.
-std::uint16_t listening_port(const std::string& line) {
-    const auto at = line.find("listening on ");
-    if (at == std::string::npos) {
-        return 0;
-    }
-    const auto colon = line.find(':', at);
-    if (colon == std::string::npos) {
-        return 0;
-    }
-    try {
-        const int port = std::stoi(line.substr(colon + 1));
-        return port > 0 && port < 65536 ? static_cast<std::uint16_t>(port) : 0;
-    } catch (const std::exception&) {
-        return 0;
-    }
-}
-
 }  // namespace
 
 ServerProcess::ServerProcess(const std::filesystem::path& program,
@@ -63,10 +43,19 @@ ServerProcess::ServerProcess(const std::filesystem::path& program,
     iocp::check_bool(SetHandleInformation(read_end, HANDLE_FLAG_INHERIT, 0),
                      "SetHandleInformation");
 
+    HANDLE stdin_read = nullptr;
+    HANDLE stdin_write = nullptr;
+    iocp::check_bool(CreatePipe(&stdin_read, &stdin_write, &inheritable, 0), "CreatePipe");
+    iocp::UniqueHandle child_input{stdin_read};
+    input_ = iocp::UniqueHandle{stdin_write};
+    // Ours stays with us: a child holding it would never see its stdin end.
+    iocp::check_bool(SetHandleInformation(stdin_write, HANDLE_FLAG_INHERIT, 0),
+                     "SetHandleInformation");
+
     STARTUPINFOA startup{};
     startup.cb = sizeof(startup);
     startup.dwFlags = STARTF_USESTDHANDLES;
-    startup.hStdInput = nullptr;  // servers read nothing
+    startup.hStdInput = child_input.get();
     startup.hStdOutput = child_end.get();
     startup.hStdError = child_end.get();
     PROCESS_INFORMATION started{};
@@ -76,6 +65,7 @@ ServerProcess::ServerProcess(const std::filesystem::path& program,
     process_ = iocp::UniqueHandle{started.hProcess};
     const iocp::UniqueHandle thread{started.hThread};  // not needed: closed at once
     child_end.reset();  // the child has its copy; ours would keep the pipe open forever
+    child_input.reset();
     reader_ = std::thread([this] { read_output(); });
 
     std::unique_lock lock{mutex_};
@@ -124,6 +114,9 @@ void ServerProcess::read_output() noexcept {
             if (port_ == 0) {
                 port_ = listening_port(line);
             }
+            if (line.rfind("report:", 0) == 0) {
+                reports_.push_back(line);
+            }
             last_lines_.push_back(std::move(line));
             if (last_lines_.size() > kept_lines) {
                 last_lines_.pop_front();
@@ -136,26 +129,38 @@ void ServerProcess::read_output() noexcept {
     changed_.notify_all();
 }
 
-ServerMemory ServerProcess::memory() const {
-    PROCESS_MEMORY_COUNTERS_EX counters{};
-    counters.cb = sizeof(counters);
-    iocp::check_bool(
-        GetProcessMemoryInfo(process_.get(), reinterpret_cast<PROCESS_MEMORY_COUNTERS*>(&counters),
-                             sizeof(counters)),
-        "GetProcessMemoryInfo");
-    return ServerMemory{counters.WorkingSetSize, counters.PeakWorkingSetSize,
-                        counters.PrivateUsage};
+ServerValues ServerProcess::report() {
+    std::unique_lock lock{mutex_};
+    reports_.clear();
+    lock.unlock();
+    const std::string request = "report\n";
+    DWORD written = 0;
+    iocp::check_bool(WriteFile(input_.get(), request.data(), static_cast<DWORD>(request.size()),
+                               &written, nullptr),
+                     "WriteFile(server stdin)");
+    lock.lock();
+    if (!changed_.wait_for(lock, start_limit, [&] { return !reports_.empty() || ended_; }) ||
+        reports_.empty()) {
+        throw std::runtime_error("a benchmark server gave no report line within 30 s");
+    }
+    const std::string line = reports_.front();
+    reports_.pop_front();
+    return parse_report(line);
 }
 
 void ServerProcess::stop() {
+    input_.reset();  // its stdin ends: the server stops by itself
     if (process_) {
-        if (!TerminateProcess(process_.get(), 0)) {
-            const DWORD error = GetLastError();
-            if (error != ERROR_ACCESS_DENIED) {  // it has exited already
-                iocp::throw_win32_error("TerminateProcess", error);
+        DWORD waited = WaitForSingleObject(process_.get(), exit_wait_ms);
+        if (waited == WAIT_TIMEOUT) {
+            if (!TerminateProcess(process_.get(), 0)) {
+                const DWORD error = GetLastError();
+                if (error != ERROR_ACCESS_DENIED) {  // it has exited already
+                    iocp::throw_win32_error("TerminateProcess", error);
+                }
             }
+            waited = WaitForSingleObject(process_.get(), exit_wait_ms);
         }
-        const DWORD waited = WaitForSingleObject(process_.get(), exit_wait_ms);
         if (waited == WAIT_FAILED) {
             iocp::throw_last_error("WaitForSingleObject(server process)");
         }

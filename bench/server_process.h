@@ -4,7 +4,11 @@
 // its program with a command line, stopped when done. The child's stdout and stderr come back
 // through one pipe; a thread reads it to the end (so a chatty child never blocks on a full pipe)
 // and finds the port in the first "listening on HOST:PORT" line, the shape both servers print.
+// The child's stdin is a second pipe: with --report-on-stdin a server answers each line with a
+// "report:" line, and stops when its stdin ends.
 #pragma once
+
+#include "runner.h"
 
 #include "iocp/handle.h"
 
@@ -20,26 +24,21 @@
 
 namespace bench {
 
-struct ServerMemory {
-    std::size_t working_set = 0;       // bytes resident now
-    std::size_t peak_working_set = 0;  // the most ever resident
-    std::size_t private_bytes = 0;     // committed private memory
-};
-
-class ServerProcess {
+class ServerProcess final : public RunningServer {
 public:
     // Starts `program` with `arguments` and waits (at most 30 s) for its "listening on" line.
     // Throws std::system_error when it cannot start, std::runtime_error when it exits or stays
     // silent first (the message carries its last lines).
     ServerProcess(const std::filesystem::path& program, const std::vector<std::string>& arguments);
-    ~ServerProcess();  // stop(), reporting instead of throwing
+    ~ServerProcess() override;  // stop(), reporting instead of throwing
     ServerProcess(const ServerProcess&) = delete;
     ServerProcess& operator=(const ServerProcess&) = delete;
 
-    std::uint16_t port() const noexcept { return port_; }
-    ServerMemory memory() const;  // GetProcessMemoryInfo on the child
-    // Ends the child (TerminateProcess: a benchmark peer's own shutdown is not what is measured;
-    // chapter 4's tests prove ours) and waits for it and the reading thread.
+    std::uint16_t port() const noexcept override { return port_; }
+    ServerValues report() override;
+    // Ends the child's stdin, so it stops as on Ctrl+C; if it has not exited within 10 s,
+    // TerminateProcess (a benchmark peer's own shutdown is not what is measured; chapter 4's
+    // tests prove ours). Then waits for it and the reading thread.
     void stop();
 
 private:
@@ -47,10 +46,12 @@ private:
 
     iocp::UniqueHandle process_;
     iocp::UniqueHandle output_;  // the pipe's read end; its write end is the child's
+    iocp::UniqueHandle input_;   // the write end of the child's stdin
     std::thread reader_;
     mutable std::mutex mutex_;  // what follows, written by reader_
     std::condition_variable changed_;
     std::deque<std::string> last_lines_;  // the child's output, for error messages
+    std::deque<std::string> reports_;     // "report:" lines not yet taken
     std::string partial_;
     std::uint16_t port_ = 0;
     bool ended_ = false;  // the pipe closed: the child is gone

@@ -2,9 +2,12 @@
 # (PASS_REGULAR_EXPRESSION ignores the exit code).
 #
 #   cmake -DEXPECT_EXIT=0|nonzero -DEXPECT_OUTPUT=<regex> [-DTIMEOUT=seconds]
-#         -P CheckCommand.cmake -- <command...>
+#         [-DREQUIRE_FILES=<path;...>] -P CheckCommand.cmake -- <command...>
 #
-# The output checked is stdout and stderr together; both are echoed for `ctest -V`.
+# The output checked is stdout and stderr together; both are echoed for `ctest -V`. With
+# REQUIRE_FILES, a missing file means the command cannot run here: the script prints
+# "SKIP: <why>" and succeeds, and the test's SKIP_REGULAR_EXPRESSION ("SKIP: ") reports it as
+# skipped, never as passed.
 set(command "")
 set(after_separator FALSE)
 math(EXPR last "${CMAKE_ARGC} - 1")
@@ -19,6 +22,13 @@ if(NOT command)
     message(FATAL_ERROR "usage: cmake -DEXPECT_EXIT=0|nonzero -DEXPECT_OUTPUT=<regex> "
                         "-P ${CMAKE_CURRENT_LIST_FILE} -- <command...>")
 endif()
+
+foreach(file IN LISTS REQUIRE_FILES)
+    if(NOT EXISTS "${file}")
+        message("SKIP: ${file} is not built (build that preset first; ./tutorial.sh test does)")
+        return()
+    endif()
+endforeach()
 
 if(NOT DEFINED TIMEOUT)
     set(TIMEOUT 100)

@@ -84,12 +84,44 @@ std::string ratio_cell(const Report& report, const Series& series) {
     }
 }
 
+// "12–1030": the fewest and most messages one connection completed, "(3 never)" appended
+// when some completed none.
+std::string per_connection_cell(const SeriesSummary& summary) {
+    std::string cell =
+        fixed(summary.min_per_connection, 0) + "\u2013" + fixed(summary.max_per_connection, 0);
+    if (summary.never_served > 0) {
+        cell += " (" + std::to_string(summary.never_served) + " never)";
+    }
+    return cell;
+}
+
+std::string calls_cell(const SeriesSummary& summary) {
+    return summary.calls_per_message < 0 ? std::string{"-"} : fixed(summary.calls_per_message, 2);
+}
+
+std::string p99_ratio_cell(const Report& report, const Series& series) {
+    if (series.server == report.reference_server) {
+        return "";
+    }
+    const Series* reference = find_series(report, report.reference_server, series.configuration);
+    if (reference == nullptr) {
+        return "n/a";
+    }
+    try {
+        return format_ratio(
+            pair_ratios(series.samples, reference->samples, &Sample::p99_us).median);
+    } catch (const std::invalid_argument&) {
+        return "n/a";
+    }
+}
+
 Table throughput_table(const Report& report) {
-    Table table{{"configuration", "server", "msgs/s", "MB/s", "p50 \u00b5s", "p99 \u00b5s", "runs",
-                 "vs " + report.reference_server},
-                {false, false, true, true, true, true, true, true},
+    Table table{{"configuration", "server", "msgs/s", "MB/s", "p50 \u00b5s", "p99 \u00b5s",
+                 "p99.9 \u00b5s", "max \u00b5s", "msgs per conn", "calls/msg", "runs",
+                 "vs " + report.reference_server, "p99 vs " + report.reference_server},
+                {false, false, true, true, true, true, true, true, true, true, true, true, true},
                 {}};
-    // Grouped by configuration, servers in run order within each group.
+    // Grouped by configuration, servers in the order they were named within each group.
     for (const Configuration& configuration : configurations_in_order(report)) {
         for (const Series& series : report.series) {
             if (!(series.configuration == configuration)) {
@@ -100,10 +132,12 @@ Table throughput_table(const Report& report) {
             if (summary.failed_runs > 0) {
                 runs += " (" + std::to_string(summary.failed_runs) + " failed)";
             }
-            table.rows.push_back({configuration_label(configuration), series.server,
-                                  format_rate(summary.messages_per_second),
-                                  fixed(summary.megabytes_per_second, 1), fixed(summary.p50_us, 0),
-                                  fixed(summary.p99_us, 0), runs, ratio_cell(report, series)});
+            table.rows.push_back(
+                {configuration_label(configuration), series.server,
+                 format_rate(summary.messages_per_second), fixed(summary.megabytes_per_second, 1),
+                 fixed(summary.p50_us, 0), fixed(summary.p99_us, 0), fixed(summary.p999_us, 0),
+                 fixed(summary.max_us, 0), per_connection_cell(summary), calls_cell(summary), runs,
+                 ratio_cell(report, series), p99_ratio_cell(report, series)});
         }
     }
     return table;
@@ -123,20 +157,30 @@ Table burst_table(const Report& report) {
     return table;
 }
 
+std::string bytes_cell(double bytes) {
+    return bytes < 0 ? std::string{"-"} : fixed(bytes, 0);
+}
+
 Table memory_table(const Report& report) {
-    Table table{
-        {"server", "mode", "connections", "bytes per connection"}, {false, false, true, true}, {}};
+    Table table{{"server", "mode", "idle connections", "held bytes/conn", "private bytes/conn",
+                 "working set/conn"},
+                {false, false, true, true, true, true},
+                {}};
     for (const MemoryResult& memory : report.memory) {
         table.rows.push_back({memory.server, memory.mode, std::to_string(memory.connections),
-                              fixed(memory.bytes_per_connection(), 0)});
+                              bytes_cell(memory.held_bytes), bytes_cell(memory.private_bytes),
+                              bytes_cell(memory.working_set)});
     }
     return table;
 }
 
 std::string ratio_note(const Report& report) {
     return "vs " + report.reference_server +
-           ": median of the pair ratios of msgs/s (min\u2013max); pair i: run i of each, back to "
-           "back";
+           ": median of the pair ratios of msgs/s (min\u2013max); p99 vs " +
+           report.reference_server +
+           ": the same of p99 (below 1 is better); pair i: run i of each, in one random order; "
+           "msgs per conn: the fewest\u2013most one connection completed; calls/msg: the "
+           "server's own count of its Win32 calls per echoed message";
 }
 
 // Display width of UTF-8 text: one column per code point ("µ" and "–" are two bytes each).
@@ -313,27 +357,30 @@ double median(std::vector<double> values) {
     return (values[middle - 1] + values[middle]) / 2;
 }
 
-RatioSummary pair_ratios(const std::vector<Sample>& ours, const std::vector<Sample>& theirs) {
+RatioSummary pair_ratios(const std::vector<Sample>& ours, const std::vector<Sample>& theirs,
+                         double Sample::*field) {
     const std::size_t pairs = std::min(ours.size(), theirs.size());
     if (pairs == 0) {
         throw std::invalid_argument("pair ratios of no pairs");
     }
     std::vector<double> ratios;
     for (std::size_t i = 0; i < pairs; ++i) {
-        if (theirs[i].messages_per_second == 0) {
+        if (theirs[i].*field == 0) {
             throw std::invalid_argument("pair ratio " + std::to_string(i) +
-                                        ": the reference run has 0 msgs/s");
+                                        ": the reference run has 0 there");
         }
-        ratios.push_back(ours[i].messages_per_second / theirs[i].messages_per_second);
+        ratios.push_back(ours[i].*field / theirs[i].*field);
     }
     const auto [min, max] = std::minmax_element(ratios.begin(), ratios.end());
     return {median(ratios), *min, *max, pairs};
 }
 
 SeriesSummary summarize(const Series& series) {
-    SeriesSummary summary{
-        series.server, series.configuration, 0, 0, 0, 0, series.samples.size(), 0};
-    std::vector<double> rates, megabytes, p50, p99;
+    SeriesSummary summary;
+    summary.server = series.server;
+    summary.configuration = series.configuration;
+    summary.runs = series.samples.size();
+    std::vector<double> rates, megabytes, p50, p99, p999, max, fewest, most, calls;
     for (const Sample& sample : series.samples) {
         if (!sample.ok) {
             ++summary.failed_runs;  // a failed run's numbers describe a broken run: left out
@@ -343,12 +390,27 @@ SeriesSummary summarize(const Series& series) {
         megabytes.push_back(sample.megabytes_per_second);
         p50.push_back(sample.p50_us);
         p99.push_back(sample.p99_us);
+        p999.push_back(sample.p999_us);
+        max.push_back(sample.max_us);
+        fewest.push_back(sample.min_per_connection);
+        most.push_back(sample.max_per_connection);
+        summary.never_served = std::max(summary.never_served, sample.never_served);
+        if (sample.calls_per_message >= 0) {
+            calls.push_back(sample.calls_per_message);
+        }
     }
     if (!rates.empty()) {
         summary.messages_per_second = median(std::move(rates));
         summary.megabytes_per_second = median(std::move(megabytes));
         summary.p50_us = median(std::move(p50));
         summary.p99_us = median(std::move(p99));
+        summary.p999_us = median(std::move(p999));
+        summary.max_us = median(std::move(max));
+        summary.min_per_connection = median(std::move(fewest));
+        summary.max_per_connection = median(std::move(most));
+    }
+    if (!calls.empty()) {
+        summary.calls_per_message = median(std::move(calls));
     }
     return summary;
 }
@@ -359,11 +421,11 @@ std::string configuration_label(const Configuration& configuration) {
            " D=" + std::to_string(configuration.pipeline);
 }
 
-double MemoryResult::bytes_per_connection() const {
+double per_connection(double before, double after, std::size_t connections) {
     if (connections == 0) {
         return 0;
     }
-    return (loaded_bytes - baseline_bytes) / static_cast<double>(connections);
+    return (after - before) / static_cast<double>(connections);
 }
 
 std::string render_text(const Report& report) {
@@ -505,7 +567,10 @@ std::string render_svg(const Report& report, std::size_t size, std::size_t pipel
     return out;
 }
 
-std::string headline(const Report& report, const Configuration& configuration) {
+namespace {
+
+RatioSummary headline_ratios(const Report& report, const Configuration& configuration,
+                             double Sample::*field) {
     const std::string label = configuration_label(configuration);
     const Series* ours = find_series(report, "ours", configuration);
     const Series* reference = find_series(report, report.reference_server, configuration);
@@ -514,14 +579,26 @@ std::string headline(const Report& report, const Configuration& configuration) {
             "headline: no series for \"" +
             std::string(ours == nullptr ? "ours" : report.reference_server) + "\" at " + label);
     }
-    RatioSummary ratios;
     try {
-        ratios = pair_ratios(ours->samples, reference->samples);
+        return pair_ratios(ours->samples, reference->samples, field);
     } catch (const std::invalid_argument& error) {
         throw std::invalid_argument("headline at " + label + ": " + error.what());
     }
+}
+
+}  // namespace
+
+std::string headline(const Report& report, const Configuration& configuration) {
+    const RatioSummary ratios =
+        headline_ratios(report, configuration, &Sample::messages_per_second);
     return "ratio ours/" + report.reference_server + ": " + format_ratio(ratios.median) +
-           " (median of pair ratios, msgs/s, " + label + ")";
+           " (median of pair ratios, msgs/s, " + configuration_label(configuration) + ")";
+}
+
+std::string headline_p99(const Report& report, const Configuration& configuration) {
+    const RatioSummary ratios = headline_ratios(report, configuration, &Sample::p99_us);
+    return "p99 ours/" + report.reference_server + ": " + format_ratio(ratios.median) +
+           " (median of pair ratios, " + configuration_label(configuration) + ")";
 }
 
 }  // namespace bench

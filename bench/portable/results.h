@@ -19,12 +19,19 @@ struct Configuration {
     friend bool operator==(const Configuration&, const Configuration&) = default;
 };
 
-// One timed run of one server.
+// One timed run of one server. Latency runs from when a message was sent to its echo's last
+// byte; the per-connection counts are of messages completed in the measured window.
 struct Sample {
     double messages_per_second = 0;
     double megabytes_per_second = 0;
     double p50_us = 0;
     double p99_us = 0;
+    double p999_us = 0;
+    double max_us = 0;
+    double min_per_connection = 0;  // the fewest messages one connection completed: starvation
+    double max_per_connection = 0;  // the most
+    std::size_t never_served = 0;   // connections that completed none in the window
+    double calls_per_message = -1;  // the server's Win32 calls per echoed message; < 0: unknown
     bool ok = false;
 };
 
@@ -45,11 +52,12 @@ struct RatioSummary {
     std::size_t pairs = 0;
 };
 
-// Pair i's ratio is ours[i].messages_per_second / theirs[i].messages_per_second, for the first
+// Pair i's ratio is ours[i].*field / theirs[i].*field (msgs/s unless told), for the first
 // min(sizes) pairs. Throws std::invalid_argument when there are no pairs or a denominator is 0.
-RatioSummary pair_ratios(const std::vector<Sample>& ours, const std::vector<Sample>& theirs);
+RatioSummary pair_ratios(const std::vector<Sample>& ours, const std::vector<Sample>& theirs,
+                         double Sample::*field = &Sample::messages_per_second);
 
-// Medians over the runs that succeeded (ok); all four are 0 when none did.
+// Medians over the runs that succeeded (ok); the numbers are 0 when none did.
 struct SeriesSummary {
     std::string server;
     Configuration configuration;
@@ -57,8 +65,14 @@ struct SeriesSummary {
     double megabytes_per_second = 0;
     double p50_us = 0;
     double p99_us = 0;
-    std::size_t runs = 0;         // every sample
-    std::size_t failed_runs = 0;  // samples with ok == false
+    double p999_us = 0;
+    double max_us = 0;
+    double min_per_connection = 0;
+    double max_per_connection = 0;
+    std::size_t never_served = 0;   // the most of any run: starvation is not averaged away
+    double calls_per_message = -1;  // the median of the runs that know it; < 0: none did
+    std::size_t runs = 0;           // every sample
+    std::size_t failed_runs = 0;    // samples with ok == false
 };
 
 SeriesSummary summarize(const Series& series);
@@ -74,17 +88,20 @@ struct BurstResult {
     std::size_t never_served = 0;  // within 10 s
 };
 
-// The server's memory with `connections` idle connections, against its memory with none.
+// What `connections` idle connections (connected, never sending) cost a server: each figure is
+// (with them - before them) / connections, from the server's own report. A negative figure:
+// the server does not report it.
 struct MemoryResult {
     std::string server;
     std::string mode;  // "default", "--zero-byte-recv"
     std::size_t connections = 0;
-    double baseline_bytes = 0;
-    double loaded_bytes = 0;
-
-    // (loaded - baseline) / connections; 0 when there are no connections.
-    double bytes_per_connection() const;
+    double held_bytes = -1;     // buffers, queues and session contexts, as the server counts them
+    double private_bytes = -1;  // committed private memory (what the process has allocated)
+    double working_set = -1;    // resident: the pages touched so far (see docs/performance.md)
 };
+
+// (after - before) / connections; 0 when there are no connections.
+double per_connection(double before, double after, std::size_t connections);
 
 struct Report {
     std::string title_note;  // "Wine 8.0 on Linux, 2 processors, threads 2, 5 pairs, 2 s per run"
@@ -104,5 +121,7 @@ std::string render_svg(const Report& report, std::size_t size, std::size_t pipel
 // the reference server. Throws std::invalid_argument, naming the configuration, when "ours" or
 // the reference has no series at that configuration (or pair_ratios() throws).
 std::string headline(const Report& report, const Configuration& configuration);
+// Exactly "p99 ours/asio: 0.91 (median of pair ratios, C=128 S=64 D=1)"; throws as headline().
+std::string headline_p99(const Report& report, const Configuration& configuration);
 
 }  // namespace bench

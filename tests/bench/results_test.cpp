@@ -18,12 +18,26 @@ using bench::Report;
 using bench::Sample;
 using bench::Series;
 
+// A run that succeeded; its p99.9 and max are twice and four times its p99, and its connections
+// completed 10 to 20 messages each.
 Sample ok_sample(double rate, double megabytes = 1.0, double p50 = 100, double p99 = 400) {
-    return {rate, megabytes, p50, p99, true};
+    Sample sample;
+    sample.messages_per_second = rate;
+    sample.megabytes_per_second = megabytes;
+    sample.p50_us = p50;
+    sample.p99_us = p99;
+    sample.p999_us = 2 * p99;
+    sample.max_us = 4 * p99;
+    sample.min_per_connection = 10;
+    sample.max_per_connection = 20;
+    sample.ok = true;
+    return sample;
 }
 
 Sample failed_sample(double rate) {
-    return {rate, 0.5, 5, 5, false};
+    Sample sample = ok_sample(rate, 0.5, 5, 5);
+    sample.ok = false;
+    return sample;
 }
 
 std::vector<Sample> rates(const std::vector<double>& values) {
@@ -108,7 +122,8 @@ Report sample_report() {
     report.series.push_back({"asio", large, rates({1000, 1000, 1000})});
     report.bursts.push_back({"ours", 1.25, 1000, 0});
     report.bursts.push_back({"asio", 2.5, 1000, 3});
-    report.memory.push_back({"ours", "--zero-byte-recv", 1000, 10e6, 12e6});
+    report.memory.push_back({"ours", "--zero-byte-recv", 1000, 2000, 3000, 500});
+    report.memory.push_back({"asio", "default", 1000, 16384, -1, 100});
     return report;
 }
 
@@ -198,9 +213,9 @@ TEST(BenchConfigurationLabel, NamesConnectionsSizeAndPipeline) {
 }
 
 TEST(BenchMemoryResult, DividesTheGrowthByTheConnections) {
-    EXPECT_DOUBLE_EQ(
-        (bench::MemoryResult{"ours", "default", 1000, 10e6, 12e6}.bytes_per_connection()), 2000);
-    EXPECT_DOUBLE_EQ((bench::MemoryResult{"ours", "default", 0, 1, 2}.bytes_per_connection()), 0);
+    EXPECT_DOUBLE_EQ(bench::per_connection(10e6, 12e6, 1000), 2000);
+    EXPECT_DOUBLE_EQ(bench::per_connection(12e6, 10e6, 1000), -2000);  // it shrank
+    EXPECT_DOUBLE_EQ(bench::per_connection(1, 2, 0), 0);
 }
 
 // ---- headline ----
@@ -210,6 +225,34 @@ TEST(BenchHeadline, HasTheExactContractedText) {
               "ratio ours/asio: 1.10 (median of pair ratios, msgs/s, C=128 S=64 D=1)");
     EXPECT_EQ(bench::headline(sample_report(), large),
               "ratio ours/asio: 2.50 (median of pair ratios, msgs/s, C=16 S=4096 D=4)");
+}
+
+TEST(BenchHeadline, P99HasTheExactContractedText) {
+    // 2400/2600, 2500/2700, 2300/2800: 0.923, 0.926, 0.821.
+    EXPECT_EQ(bench::headline_p99(sample_report(), small),
+              "p99 ours/asio: 0.92 (median of pair ratios, C=128 S=64 D=1)");
+    EXPECT_THROW(bench::headline_p99(sample_report(), Configuration{1000, 64, 1}),
+                 std::invalid_argument);
+}
+
+TEST(BenchSummarize, KeepsTheWorstStarvationAndTheCallsOfRunsThatKnowThem) {
+    Series series{"ours", small, {ok_sample(10), ok_sample(20), ok_sample(30)}};
+    series.samples[0].never_served = 3;
+    series.samples[0].min_per_connection = 0;
+    series.samples[1].calls_per_message = 2.5;
+    series.samples[2].calls_per_message = 1.5;
+    const bench::SeriesSummary summary = bench::summarize(series);
+    EXPECT_EQ(summary.never_served, 3u);  // the worst run's, not a median that hides it
+    EXPECT_DOUBLE_EQ(summary.min_per_connection, 10);
+    EXPECT_DOUBLE_EQ(summary.calls_per_message, 2.0);  // the first run did not count its calls
+
+    Report report;
+    report.series.push_back(series);
+    const Rows rows = text_rows(bench::render_text(report));
+    const Cells row = row_of(rows, "C=128 S=64 D=1", "ours");
+    ASSERT_GE(row.size(), 10u);
+    EXPECT_EQ(row[8], "10\u201320 (3 never)");
+    EXPECT_EQ(row[9], "2.00");
 }
 
 TEST(BenchHeadline, IgnoresOtherVariantsOfOurs) {
@@ -239,23 +282,26 @@ TEST(BenchRenderText, HasARowPerServerWithMediansAndRatios) {
     const Rows rows = text_rows(text);
     EXPECT_EQ(row_of(rows, "configuration", "server"),
               Cells({"configuration", "server", "msgs/s", "MB/s", "p50 \u00b5s", "p99 \u00b5s",
-                     "runs", "vs asio"}))
+                     "p99.9 \u00b5s", "max \u00b5s", "msgs per conn", "calls/msg", "runs",
+                     "vs asio", "p99 vs asio"}))
         << text;
+    // p99 pair ratios: 2400/2600, 2500/2700, 2300/2800: median 0.92.
     EXPECT_EQ(row_of(rows, "C=128 S=64 D=1", "ours"),
-              Cells({"C=128 S=64 D=1", "ours", "110000", "7.0", "800", "2400", "3",
-                     "1.10 (0.90\u20131.20)"}))
+              Cells({"C=128 S=64 D=1", "ours", "110000", "7.0", "800", "2400", "4800", "9600",
+                     "10\u201320", "-", "3", "1.10 (0.90\u20131.20)", "0.92"}))
         << text;
     // The reference has no ratio of its own.
     EXPECT_EQ(row_of(rows, "C=128 S=64 D=1", "asio"),
-              Cells({"C=128 S=64 D=1", "asio", "100000", "6.4", "910", "2700", "3"}))
+              Cells({"C=128 S=64 D=1", "asio", "100000", "6.4", "910", "2700", "5400", "10800",
+                     "10\u201320", "-", "3"}))
         << text;
     EXPECT_EQ(row_of(rows, "C=128 S=64 D=1", "ours --zero-byte-recv"),
-              Cells({"C=128 S=64 D=1", "ours --zero-byte-recv", "60000", "1.0", "100", "400", "3",
-                     "0.60 (0.50\u20130.70)"}))
+              Cells({"C=128 S=64 D=1", "ours --zero-byte-recv", "60000", "1.0", "100", "400", "800",
+                     "1600", "10\u201320", "-", "3", "0.60 (0.50\u20130.70)", "0.15"}))
         << text;
     EXPECT_EQ(row_of(rows, "C=16 S=4096 D=4", "ours"),
-              Cells({"C=16 S=4096 D=4", "ours", "2500", "1.0", "100", "400", "3",
-                     "2.50 (2.00\u20133.00)"}))
+              Cells({"C=16 S=4096 D=4", "ours", "2500", "1.0", "100", "400", "800", "1600",
+                     "10\u201320", "-", "3", "2.50 (2.00\u20133.00)", "1.00"}))
         << text;
     EXPECT_NE(text.find("vs asio: median of the pair ratios of msgs/s"), std::string::npos);
 }
@@ -288,9 +334,10 @@ TEST(BenchRenderText, AlignsTheColumns) {
         EXPECT_EQ(row[rate_end - 1], '0') << row;  // the last digit of the rate
         EXPECT_EQ(row[rate_end], ' ') << row;
     }
-    // The rule under the header spans the same columns: "µ" is one column but two bytes, twice.
+    // The rule under the header spans the same columns: "µ" is one column but two bytes, in
+    // four headers.
     const std::string rule = line_with(text, "-------------");
-    EXPECT_EQ(rule.size(), header.size() - 2) << header << "\n" << rule;
+    EXPECT_EQ(rule.size(), header.size() - 4) << header << "\n" << rule;
 }
 
 TEST(BenchRenderText, ReportsFailedRunsAndMissingRatios) {
@@ -301,7 +348,8 @@ TEST(BenchRenderText, ReportsFailedRunsAndMissingRatios) {
     const Rows rows = text_rows(bench::render_text(report));
     // The failed asio run served nothing: its pair has no ratio, so the row has none.
     EXPECT_EQ(row_of(rows, "C=128 S=64 D=1", "ours"),
-              Cells({"C=128 S=64 D=1", "ours", "20", "1.0", "100", "400", "3 (1 failed)", "n/a"}));
+              Cells({"C=128 S=64 D=1", "ours", "20", "1.0", "100", "400", "800", "1600",
+                     "10\u201320", "-", "3 (1 failed)", "n/a", "1.00"}));
     EXPECT_EQ(row_of(rows, "C=16 S=4096 D=4", "ours").back(), "n/a");
 }
 
@@ -314,10 +362,15 @@ TEST(BenchRenderText, HasTheBurstAndMemoryTablesOnlyWhenThereAreResults) {
     EXPECT_EQ(row_of(rows, "ours", "1000"), Cells({"ours", "1000", "1.25", "0"})) << text;
     EXPECT_EQ(row_of(rows, "asio", "1000"), Cells({"asio", "1000", "-", "3"})) << text;
     EXPECT_EQ(row_of(rows, "server", "mode"),
-              Cells({"server", "mode", "connections", "bytes per connection"}))
+              Cells({"server", "mode", "idle connections", "held bytes/conn", "private bytes/conn",
+                     "working set/conn"}))
         << text;
     EXPECT_EQ(row_of(rows, "ours", "--zero-byte-recv"),
-              Cells({"ours", "--zero-byte-recv", "1000", "2000"}))
+              Cells({"ours", "--zero-byte-recv", "1000", "2000", "3000", "500"}))
+        << text;
+    // A figure the server does not report is a dash, not a zero.
+    EXPECT_EQ(row_of(rows, "asio", "default"),
+              Cells({"asio", "default", "1000", "16384", "-", "100"}))
         << text;
 
     Report bare = sample_report();
@@ -325,26 +378,31 @@ TEST(BenchRenderText, HasTheBurstAndMemoryTablesOnlyWhenThereAreResults) {
     bare.memory.clear();
     const std::string bare_text = bench::render_text(bare);
     EXPECT_EQ(bare_text.find("never served"), std::string::npos) << bare_text;
-    EXPECT_EQ(bare_text.find("bytes per connection"), std::string::npos) << bare_text;
+    EXPECT_EQ(bare_text.find("held bytes/conn"), std::string::npos) << bare_text;
 }
 
 TEST(BenchRenderMarkdown, HasTheSameRowsAsPipeTables) {
     const std::string markdown = bench::render_markdown(sample_report());
     EXPECT_NE(markdown.find("| configuration | server | msgs/s | MB/s | p50 \u00b5s | p99 \u00b5s |"
-                            " runs | vs asio |"),
+                            " p99.9 \u00b5s | max \u00b5s | msgs per conn | calls/msg | runs |"
+                            " vs asio | p99 vs asio |"),
               std::string::npos)
         << markdown;
-    EXPECT_NE(markdown.find("| :-- | :-- | --: | --: | --: | --: | --: | --: |"), std::string::npos)
-        << markdown;
-    EXPECT_NE(markdown.find("| C=128 S=64 D=1 | ours | 110000 | 7.0 | 800 | 2400 | 3 |"
-                            " 1.10 (0.90\u20131.20) |"),
+    EXPECT_NE(markdown.find("| :-- | :-- | --: | --: | --: | --: | --: | --: | --: | --: | --: |"
+                            " --: | --: |"),
               std::string::npos)
         << markdown;
-    EXPECT_NE(markdown.find("| C=128 S=64 D=1 | asio | 100000 | 6.4 | 910 | 2700 | 3 |  |"),
+    EXPECT_NE(markdown.find("| C=128 S=64 D=1 | ours | 110000 | 7.0 | 800 | 2400 | 4800 | 9600 |"
+                            " 10\u201320 | - | 3 | 1.10 (0.90\u20131.20) | 0.92 |"),
+              std::string::npos)
+        << markdown;
+    EXPECT_NE(markdown.find("| C=128 S=64 D=1 | asio | 100000 | 6.4 | 910 | 2700 | 5400 | 10800 |"
+                            " 10\u201320 | - | 3 |  |  |"),
               std::string::npos)
         << markdown;
     EXPECT_NE(markdown.find("| asio | 1000 | - | 3 |"), std::string::npos) << markdown;
-    EXPECT_NE(markdown.find("| ours | --zero-byte-recv | 1000 | 2000 |"), std::string::npos)
+    EXPECT_NE(markdown.find("| ours | --zero-byte-recv | 1000 | 2000 | 3000 | 500 |"),
+              std::string::npos)
         << markdown;
 }
 

@@ -8,6 +8,7 @@
 #include <span>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 namespace ch04 {
 namespace {
@@ -267,7 +268,7 @@ void SessionHandler::echo_locked(PerSocketContext& session, DWORD bytes) {
             session.receive_buffer.resize(bytes);
             // Whether it was taken whole shows in queue.reused(), which count_queue_locked reads.
             static_cast<void>(session.queue.adopt(std::move(session.receive_buffer)));
-            session.receive_buffer = {};  // consumed either way
+            session.receive_buffer = std::vector<std::byte>{};  // consumed either way
         } else {
             session.queue.append(data);
         }
@@ -281,7 +282,9 @@ void SessionHandler::echo_locked(PerSocketContext& session, DWORD bytes) {
     }
     if (core_.options.zero_byte_recv) {
         session.data_waiting = false;
-        session.receive_buffer = {};  // idle again: hold no buffer
+        // Idle again: hold no buffer. (Not `= {}`: that picks the initializer_list assignment,
+        // which empties the vector and keeps its 16 KiB.)
+        session.receive_buffer = std::vector<std::byte>{};
     }
     count_queue_locked(session);
     if (error != FrameError::none) {

@@ -5,6 +5,7 @@
 #include "iocp/extensions.h"
 
 #include <chrono>
+#include <cstdint>
 #include <span>
 #include <stdexcept>
 #include <utility>
@@ -81,6 +82,7 @@ void SessionHandler::start(iocp::UniqueSocket socket) {
             break;
     }
     stats_.add(Counter::accepted);
+    stats_.adjust(Gauge::context_bytes, static_cast<std::int64_t>(session_context_bytes));
     transition(session, [&] {
         session.timeouts = SessionTimeouts{now()};  // accepted now
         // The first receive, posted now: overlapped I/O is "request first, result later", and a
@@ -113,6 +115,10 @@ void SessionHandler::transition(PerSocketContext& session, Transition&& change) 
             abandon_settled_locked(session);
         }
         free_now = session.closing && session.outstanding == 0;
+        if (free_now) {
+            release_buffers_locked(session);  // nothing in flight: no buffer is the kernel's
+        }
+        count_held_locked(session);
     }
     if (free_now) {
         free(session);
@@ -295,6 +301,25 @@ void SessionHandler::echo_locked(PerSocketContext& session, DWORD bytes) {
     }
 }
 
+// A session's buffers change only in a transition, under its lock: so the held_buffer_bytes
+// gauge takes their change at the end of each one, exact whenever no transition runs.
+void SessionHandler::count_held_locked(PerSocketContext& session) noexcept {
+    const std::size_t held = held_buffer_bytes(session);
+    stats_.adjust(Gauge::held_buffer_bytes, static_cast<std::int64_t>(held) -
+                                                static_cast<std::int64_t>(session.held_counted));
+    session.held_counted = held;
+}
+
+// The session is over and nothing is in flight: its buffers go now, not when the last holder
+// of the context lets go (the reaper or stop() may hold it a moment longer).
+void SessionHandler::release_buffers_locked(PerSocketContext& session) noexcept {
+    session.receive_buffer = std::vector<std::byte>{};  // freed (see echo_locked)
+    session.queue.clear();
+    if (session.frames) {
+        session.frames->clear();
+    }
+}
+
 // The queue's figures into the statistics: its payload and memory peaks, and the chunks it
 // reused since the last call.
 void SessionHandler::count_queue_locked(PerSocketContext& session) {
@@ -310,6 +335,7 @@ void SessionHandler::free(PerSocketContext& session) {
         return;  // freed already, by the other thread that saw it closing and idle
     }
     stats_.add(Counter::closed);
+    stats_.adjust(Gauge::context_bytes, -static_cast<std::int64_t>(session_context_bytes));
     core_.session_freed();
     // [snippet:free_session]
     // Freed here, outside every lock: its last I/O has completed (outstanding == 0 and closing,

@@ -2,9 +2,11 @@
 # (PASS_REGULAR_EXPRESSION ignores the exit code).
 #
 #   cmake -DEXPECT_EXIT=0|nonzero -DEXPECT_OUTPUT=<regex> [-DTIMEOUT=seconds]
-#         -P CheckCommand.cmake -- <command...>
+#         [-DINPUT_FILE=<file>] -P CheckCommand.cmake -- <command...>
 #
-# The output checked is stdout and stderr together; both are echoed for `ctest -V`.
+# The output checked is stdout and stderr together; both are echoed for `ctest -V`. With
+# INPUT_FILE the command's stdin is a pipe that `cmake -E cat` fills with the file and then
+# closes (EOF), as a parent process would; else it is this script's.
 set(command "")
 set(after_separator FALSE)
 math(EXPR last "${CMAKE_ARGC} - 1")
@@ -23,8 +25,13 @@ endif()
 if(NOT DEFINED TIMEOUT)
     set(TIMEOUT 100)
 endif()
-execute_process(COMMAND ${command} RESULT_VARIABLE exit_code OUTPUT_VARIABLE out
+set(feed "")
+if(DEFINED INPUT_FILE)
+    set(feed COMMAND "${CMAKE_COMMAND}" -E cat "${INPUT_FILE}")
+endif()
+execute_process(${feed} COMMAND ${command} RESULTS_VARIABLE exit_codes OUTPUT_VARIABLE out
                 ERROR_VARIABLE err TIMEOUT ${TIMEOUT})
+list(GET exit_codes -1 exit_code)  # the command's, after the feeding cat's if any
 message("--- stdout ---\n${out}--- stderr ---\n${err}--- exit code: ${exit_code}")
 
 if(NOT exit_code MATCHES "^-?[0-9]+$")

@@ -8,6 +8,9 @@
 // Usage:   ch04_echo_server server [--port 9000] [--threads N] [--protocol stream|packet] ...
 //          ch04_echo_server client --port N [--connections 64] [--messages 100] [--size 64] ...
 //          ch04_echo_server demo        (the chapter's part of the tour)
+//          ch04_echo_server server --port 0 --report-on-stdin   (a parent process drives it:
+//          each line on stdin gets one "report: key=N ..." line on stdout, with the process's
+//          memory, the bytes the server holds and the Win32 calls it made; "stop" or EOF stops)
 // Try it:  ./tutorial.sh run ch04 -- server --port 9000 --stats
 //          nc 127.0.0.1 9000            (stream mode: type a line, it comes back)
 //          ./tutorial.sh run ch04 -- client --port 9000 --connections 128 --pipeline 16
@@ -17,15 +20,19 @@
 #include "iocp/cli.h"
 #include "iocp/error.h"
 #include "iocp/handle.h"
+#include "iocp/process_memory.h"
 #include "iocp/socket.h"
+#include "iocp/stdin_lines.h"
 
 #include <chrono>
 #include <cstdint>
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -49,6 +56,7 @@ struct ServerCommand {
     double duration_s = 0;         // 0: until Ctrl+C
     std::uint64_t exit_after = 0;  // stop once this many sessions have closed (0: never)
     bool stats = false;
+    bool report_on_stdin = false;  // a report line per stdin line; "stop" or EOF stops
 };
 
 void print_counters(std::ostream& out, const ch04::ServerCounters& c) {
@@ -72,6 +80,20 @@ void print_option_counters(std::ostream& out, const ch04::ServerCounters& c) {
         << " skip-on-success sessions, " << c.inline_completions << " inline completions\n";
 }
 
+// --report-on-stdin: one line, for a parent that reads it from a pipe (iocp/process_memory.h).
+std::string report(const ch04::ServerCounters& c) {
+    return iocp::report_line(iocp::process_memory(), {{"sessions", c.sessions_alive},
+                                                      {"held_buffer_bytes", c.held_buffer_bytes},
+                                                      {"context_bytes", c.context_bytes},
+                                                      {"bytes_received", c.bytes_received},
+                                                      {"bytes_sent", c.bytes_sent},
+                                                      {"wsarecv", c.wsarecv_calls},
+                                                      {"wsasend", c.wsasend_calls},
+                                                      {"dequeues", c.dequeue_calls},
+                                                      {"posts", c.post_calls},
+                                                      {"acceptex", c.acceptex_calls}});
+}
+
 void run_server(const ServerCommand& command, iocp::LogLevel level) {
     iocp::WinsockSession winsock;
     iocp::Logger log{std::cerr, level};
@@ -84,12 +106,30 @@ void run_server(const ServerCommand& command, iocp::LogLevel level) {
     const auto start = std::chrono::steady_clock::now();
     const auto end = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                  std::chrono::duration<double>(command.duration_s));
+    // --report-on-stdin: stdin's lines arrive on a thread of their own, and wake this loop.
+    std::optional<iocp::StdinLines> lines;
+    std::vector<HANDLE> wake_on{stop_event()};
+    if (command.report_on_stdin) {
+        wake_on.push_back(lines.emplace().ready());
+    }
+    bool stdin_ended = false;
+    DWORD stdin_error = ERROR_SUCCESS;
     ch04::ServerCounters last = server.counters();
     for (;;) {
-        // Wakes once a second for --stats, --duration and --exit-after; Ctrl+C wakes it at once.
-        const DWORD woke = WaitForSingleObject(stop_event(), 1000);
+        // Wakes once a second for --stats, --duration and --exit-after; Ctrl+C wakes it at once,
+        // and so does a line on stdin (or its end) with --report-on-stdin.
+        const DWORD woke =
+            WaitForMultipleObjects(static_cast<DWORD>(wake_on.size()), wake_on.data(), FALSE, 1000);
         if (woke == WAIT_FAILED) {
-            iocp::throw_last_error("WaitForSingleObject");
+            iocp::throw_last_error("WaitForMultipleObjects");
+        }
+        if (woke == WAIT_OBJECT_0 + 1) {
+            const iocp::StdinLines::Taken taken = lines->take();
+            for ([[maybe_unused]] const std::string& line : taken.lines) {
+                std::cout << report(server.counters()) << std::endl;  // one line each, flushed
+            }
+            stdin_ended = taken.ended;
+            stdin_error = taken.error;
         }
         const ch04::ServerCounters now = server.counters();
         if (command.stats) {
@@ -103,7 +143,7 @@ void run_server(const ServerCommand& command, iocp::LogLevel level) {
         last = now;
         const bool timed_out = command.duration_s > 0 && std::chrono::steady_clock::now() >= end;
         const bool enough = command.exit_after > 0 && now.closed >= command.exit_after;
-        if (woke == WAIT_OBJECT_0 || timed_out || enough) {
+        if (woke == WAIT_OBJECT_0 || timed_out || enough || stdin_ended) {
             break;
         }
     }
@@ -113,6 +153,9 @@ void run_server(const ServerCommand& command, iocp::LogLevel level) {
     // Also on stderr, for whoever reads stdout only for the port (a client on a pipe).
     log.info("stopped: ", counters.sessions_alive, " sessions alive, ", counters.io_in_flight,
              " I/O in flight");
+    if (stdin_error != ERROR_SUCCESS) {
+        iocp::throw_win32_error("ReadFile(stdin)", stdin_error);  // stopped, but not by request
+    }
 }
 
 // The port from the server's first line, "listening on 127.0.0.1:PORT (...)" (a pipe from
@@ -240,6 +283,14 @@ int main(int argc, char** argv) {
     server->add_option("--exit-after", server_command.exit_after,
                        "Stop once this many sessions have closed");
     server->add_flag("--stats", server_command.stats, "Print a line of counters every second");
+    server->add_flag("--report-on-stdin", server_command.report_on_stdin,
+                     "For each line on stdin print one line, \"report: working_set=N "
+                     "peak_working_set=N private_bytes=N commit_bytes=N sessions=N "
+                     "held_buffer_bytes=N context_bytes=N bytes_received=N bytes_sent=N "
+                     "wsarecv=N wsasend=N dequeues=N posts=N acceptex=N\"; a \"stop\" line or "
+                     "the end of stdin stops the server as Ctrl+C does. If it stops first "
+                     "(Ctrl+C, --duration, --exit-after), the thread reading stdin is left "
+                     "waiting and ends with the process");
     server->callback([&] { run_server(server_command, common.log_level); });
 
     ch04::ClientOptions client_options;

@@ -2,12 +2,14 @@
 # (PASS_REGULAR_EXPRESSION ignores the exit code).
 #
 #   cmake -DEXPECT_EXIT=0|nonzero -DEXPECT_OUTPUT=<regex> [-DTIMEOUT=seconds]
-#         [-DREQUIRE_FILES=<path;...>] -P CheckCommand.cmake -- <command...>
+#         [-DINPUT_FILE=<file>] [-DREQUIRE_FILES=<path;...>] -P CheckCommand.cmake -- <command...>
 #
 # The output checked is stdout and stderr together; both are echoed for `ctest -V`. With
-# REQUIRE_FILES, a missing file means the command cannot run here: the script prints
-# "SKIP: <why>" and succeeds, and the test's SKIP_REGULAR_EXPRESSION ("SKIP: ") reports it as
-# skipped, never as passed.
+# INPUT_FILE the command's stdin is a pipe that `cmake -E cat` fills with the file and then
+# closes (EOF), as a parent process would; else it is this script's. With REQUIRE_FILES, a
+# missing file means the command cannot run here: the script prints "SKIP: <why>" and
+# succeeds, and the test's SKIP_REGULAR_EXPRESSION ("SKIP: ") reports it as skipped, never as
+# passed.
 set(command "")
 set(after_separator FALSE)
 math(EXPR last "${CMAKE_ARGC} - 1")
@@ -33,8 +35,13 @@ endforeach()
 if(NOT DEFINED TIMEOUT)
     set(TIMEOUT 100)
 endif()
-execute_process(COMMAND ${command} RESULT_VARIABLE exit_code OUTPUT_VARIABLE out
+set(feed "")
+if(DEFINED INPUT_FILE)
+    set(feed COMMAND "${CMAKE_COMMAND}" -E cat "${INPUT_FILE}")
+endif()
+execute_process(${feed} COMMAND ${command} RESULTS_VARIABLE exit_codes OUTPUT_VARIABLE out
                 ERROR_VARIABLE err TIMEOUT ${TIMEOUT})
+list(GET exit_codes -1 exit_code)  # the command's, after the feeding cat's if any
 message("--- stdout ---\n${out}--- stderr ---\n${err}--- exit code: ${exit_code}")
 
 if(NOT exit_code MATCHES "^-?[0-9]+$")

@@ -5,7 +5,8 @@
 #   iocp_add_chapter_tests(PREFIX ch01 NAME ch01_tests SOURCES a_test.cpp [LIBRARIES ...]
 #                          [LABELS ...] [TIMEOUT seconds, default 120])
 #   iocp_add_cli_test(NAME ch01.help PROGRAM ch01_overlapped ARGS --help
-#                     EXIT 0|nonzero OUTPUT "regex" [TIMEOUT seconds, default 100] [LABELS ...])
+#                     EXIT 0|nonzero OUTPUT "regex" [TIMEOUT seconds, default 100] [LABELS ...]
+#                     [INPUT "text"])   (INPUT: the program's stdin, then EOF)
 #
 # Every test name starts with its prefix and a dot (ch01., common., docs.), so
 # `ctest -R ch01` selects one chapter. Executables land in <build>/bin.
@@ -63,9 +64,17 @@ function(iocp_add_chapter_tests)
 endfunction()
 
 function(iocp_add_cli_test)
-    cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;PROGRAM;EXIT;OUTPUT;TIMEOUT" "ARGS;LABELS")
+    cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;PROGRAM;EXIT;OUTPUT;TIMEOUT;INPUT"
+                          "ARGS;LABELS")
     if(NOT arg_TIMEOUT)
         set(arg_TIMEOUT 100)
+    endif()
+    set(input "")
+    if(DEFINED arg_INPUT)
+        # A file of its own per test, written when CMake configures; the script feeds it in.
+        set(input_file "${CMAKE_CURRENT_BINARY_DIR}/${arg_NAME}.stdin")
+        file(WRITE "${input_file}" "${arg_INPUT}")
+        set(input "-DINPUT_FILE=${input_file}")
     endif()
     string(REGEX REPLACE "\\..*" "" prefix "${arg_NAME}")
     get_target_property(emulator ${arg_PROGRAM} CROSSCOMPILING_EMULATOR)
@@ -74,7 +83,7 @@ function(iocp_add_cli_test)
     endif()
     add_test(NAME ${arg_NAME}
         COMMAND ${CMAKE_COMMAND} "-DEXPECT_EXIT=${arg_EXIT}" "-DEXPECT_OUTPUT=${arg_OUTPUT}"
-                "-DTIMEOUT=${arg_TIMEOUT}" -P "${_iocp_check_command}"
+                "-DTIMEOUT=${arg_TIMEOUT}" ${input} -P "${_iocp_check_command}"
                 -- ${emulator} $<TARGET_FILE:${arg_PROGRAM}> ${arg_ARGS})
     # CTest's own limit is a little longer, so the script's message names the cause.
     math(EXPR ctest_timeout "${arg_TIMEOUT} + 20")

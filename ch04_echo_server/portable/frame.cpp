@@ -88,4 +88,9 @@ std::size_t FrameAssembler::buffered() const noexcept {
     return buffer_.size() - consumed_;
 }
 
+void FrameAssembler::clear() noexcept {
+    std::vector<std::byte>{}.swap(buffer_);  // frees it: clear() alone would keep the capacity
+    consumed_ = 0;
+}
+
 }  // namespace ch04

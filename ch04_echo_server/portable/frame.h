@@ -60,6 +60,10 @@ public:
 
     // Bytes of an unfinished frame held for the next feed().
     std::size_t buffered() const noexcept;
+    // The bytes its buffer holds (its capacity): what the assembler costs in memory now.
+    std::size_t capacity() const noexcept { return buffer_.capacity(); }
+    // Frees the buffer and forgets any unfinished frame: the connection is over.
+    void clear() noexcept;
     FrameError error() const noexcept { return error_; }
     // The size announced by the last bad header, for the log (0 if none).
     std::size_t bad_size() const noexcept { return bad_size_; }

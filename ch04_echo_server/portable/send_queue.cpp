@@ -78,6 +78,15 @@ void SendQueue::release_spare() noexcept {
     spare_.clear();
 }
 
+void SendQueue::clear() noexcept {
+    chunks_.clear();  // frees each chunk's buffer
+    spare_.clear();   // the same; the list keeps its reserved room (fixed_bytes())
+    sent_of_front_ = 0;
+    bytes_ = 0;
+    memory_ = 0;
+    spare_memory_ = 0;
+}
+
 std::size_t SendQueue::gather(std::span<SendBuffer> out) const noexcept {
     std::size_t count = 0;
     std::size_t offset = sent_of_front_;

@@ -65,6 +65,9 @@ public:
     std::vector<std::byte> take_spare();
     // Frees the spare chunks (zero-byte receive mode, when the session is idle).
     void release_spare() noexcept;
+    // Frees every chunk, queued and spare: the queue is empty and holds no buffer. Only once no
+    // send is in flight (nothing gather() named is still in use): the session is over.
+    void clear() noexcept;
 
     // Fills `out` with views of the next bytes to send, one per chunk, the first starting where
     // the last partial send stopped; returns how many it filled (0 when empty).
@@ -84,6 +87,16 @@ public:
     bool empty() const noexcept { return bytes_ == 0; }
     std::size_t bytes() const noexcept { return bytes_; }    // payload queued, not yet sent
     std::size_t memory() const noexcept { return memory_; }  // chunks + spare chunks
+    // The bytes its buffers hold: the capacities of its chunks and spare chunks, exactly
+    // (memory() less each chunk's estimated chunk_overhead).
+    std::size_t buffer_bytes() const noexcept {
+        return memory_ - chunk_overhead * (chunks_.size() + spare_.size());
+    }
+    // What every queue allocates once, at construction, at a fixed size: its spare list's
+    // room (std::deque's own blocks are the library's and not counted).
+    static constexpr std::size_t fixed_bytes() noexcept {
+        return max_spare_chunks * sizeof(std::vector<std::byte>);
+    }
     std::size_t peak_memory() const noexcept { return peak_memory_; }
     std::size_t chunks() const noexcept { return chunks_.size(); }
     std::size_t spare_chunks() const noexcept { return spare_.size(); }

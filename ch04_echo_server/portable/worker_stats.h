@@ -12,9 +12,9 @@
 // other thread (start-up, stop()) writes through stats.shared(), which holds a lock while it
 // lives; anyone calls stats.total().
 //   counters  only grow; the total is the sum.
-//   gauges    (sessions alive, I/O in flight) go up and down, often on different threads: each
-//             slot holds its signed share (+1 where a session starts, -1 where it ends), and the
-//             shares sum to the true value.
+//   gauges    (sessions alive, I/O in flight, bytes held) go up and down, often on different
+//             threads: each slot holds its signed share (+1 where a session starts, -1 where it
+//             ends), and the shares sum to the true value.
 //   maxima    each slot keeps its own; the total is the largest.
 // total() is exact once the writers are quiet (joined, or after a lock they released); while
 // they run it is a sum of recent values, not a snapshot: a gauge may read off by the updates
@@ -49,9 +49,22 @@ enum class Counter : std::size_t {
     stall_closed,        // sessions closed by the send-stall timeout
     failed_handlers,     // completions whose handler threw: only that session was closed
     accept_retries,      // accepts posted again after a delay (a resource was short)
-    count                // (the number of counters)
+    // The Win32 calls made, each counted at its call site, failed or not: per echoed message
+    // they show what a variant costs, and they carry over to Windows unchanged.
+    wsarecv_calls,   // WSARecv
+    wsasend_calls,   // WSASend
+    dequeue_calls,   // GetQueuedCompletionStatus(Ex), including those that timed out
+    post_calls,      // PostQueuedCompletionStatus
+    acceptex_calls,  // AcceptEx
+    count            // (the number of counters)
 };
-enum class Gauge : std::size_t { sessions_alive, io_in_flight, count };
+enum class Gauge : std::size_t {
+    sessions_alive,
+    io_in_flight,
+    held_buffer_bytes,  // the sessions' receive buffers, echo chunks, spares, partial frames
+    context_bytes,      // the live sessions' contexts and their fixed-size allocations
+    count
+};
 enum class Maximum : std::size_t {
     most_queued,         // the most echo bytes one session ever held unsent
     largest_batch,       // the most completions one dequeue returned

@@ -63,7 +63,7 @@ void Acceptor::post_locked(AcceptContext& accept, StatsSlot& stats,
         return;  // stop() closed the listener: this slot ends here
     }
     for (int attempt = 1;; ++attempt) {
-        const DWORD error = try_post_locked(accept);
+        const DWORD error = try_post_locked(accept, stats);
         if (error == ERROR_SUCCESS) {
             ++posted_;
             return;
@@ -84,7 +84,7 @@ void Acceptor::post_locked(AcceptContext& accept, StatsSlot& stats,
 }
 
 // ERROR_SUCCESS when the AcceptEx call is in flight; else why not, with nothing left over.
-DWORD Acceptor::try_post_locked(AcceptContext& accept) {
+DWORD Acceptor::try_post_locked(AcceptContext& accept, StatsSlot& stats) {
     try {
         accept.socket = core_.calls.make_socket().release();  // the accepted connection's socket
     } catch (const std::system_error& e) {
@@ -95,6 +95,7 @@ DWORD Acceptor::try_post_locked(AcceptContext& accept) {
     core_.io_started();
     // No data is read with the accept (0): a client that connects and stays silent must not
     // hold an accept hostage. From here `accept` is the kernel's until its completion.
+    stats.add(Counter::acceptex_calls);
     if (!core_.calls.accept_ex(listener_.get(), accept.socket, accept.addresses.data(), 0,
                                address_room, address_room, &bytes, &accept.io.overlapped)) {
         const int error = WSAGetLastError();

@@ -61,7 +61,7 @@ private:
         std::chrono::milliseconds delay;  // the next delay doubles this
     };
     void post_locked(AcceptContext& accept, StatsSlot& stats, std::chrono::milliseconds delay);
-    DWORD try_post_locked(AcceptContext& accept);
+    DWORD try_post_locked(AcceptContext& accept, StatsSlot& stats);
     void accept_blocking() noexcept;
 
     ServerCore& core_;

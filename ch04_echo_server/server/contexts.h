@@ -88,8 +88,23 @@ struct PerSocketContext {
     // --idle-timeout and --send-stall: when it was last heard, whether its reading is paused,
     // since when its echo has not moved.
     SessionTimeouts timeouts;
+    // The buffer bytes this session last added to the held_buffer_bytes gauge (session.cpp).
+    std::size_t held_counted = 0;
 };
 // [/snippet]
+
+// The bytes a session's buffers hold now, exactly: its receive buffer's capacity (none while
+// a zero-byte receive waits), its echo queue's chunks and spares, and in packet mode the
+// unfinished frame's buffer. Read under the session's lock.
+inline std::size_t held_buffer_bytes(const PerSocketContext& session) noexcept {
+    return session.receive_buffer.capacity() + session.queue.buffer_bytes() +
+           (session.frames ? session.frames->capacity() : 0);
+}
+
+// What each session costs at a fixed size, in the context_bytes gauge: its context and its
+// queue's spare list. Not counted: the shared_ptr's control block and std::deque's blocks,
+// whose sizes are the library's, and the heap's own headers.
+constexpr std::size_t session_context_bytes = sizeof(PerSocketContext) + SendQueue::fixed_bytes();
 
 // An AcceptEx request: the context first, then the socket it fills and the address room.
 struct AcceptContext {

@@ -5,7 +5,9 @@
 // WSARecv(...) unless a test put something else there. Real failures of this kind are rare and
 // hard to cause on purpose (AcceptEx failing at once when a client resets in the backlog, a
 // handle or memory shortage), and Wine reports some of them as completions instead, so tests
-// set them up here: tests/ch04/server_faults_test.cpp.
+// set them up here: tests/ch04/server_faults_test.cpp. The calls are counted (wsarecv_calls
+// and the like) where the server makes them, not here: this table is shared by every thread,
+// and each counts in its own statistics slot.
 #pragma once
 #include "iocp/loopback.h"
 #include "iocp/socket.h"

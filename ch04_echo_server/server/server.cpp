@@ -15,6 +15,7 @@
 #include "iocp/loopback.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <optional>
 #include <span>
@@ -138,6 +139,7 @@ void EchoServer::Impl::work(int index) noexcept {
             return;
         }
         for (;;) {
+            stats.add(Counter::dequeue_calls);  // each call, whatever it returns
             const iocp::Dequeued dequeued = core_.port.get(worker_wait_ms);
             if (dequeued.outcome == iocp::DequeueOutcome::no_packet) {
                 if (dequeued.timed_out()) {
@@ -195,6 +197,7 @@ void EchoServer::Impl::dispatch(const iocp::Completion& done, SessionHandler& se
 void EchoServer::Impl::work_batched(SessionHandler& sessions, StatsSlot& stats) {
     std::vector<OVERLAPPED_ENTRY> entries(static_cast<std::size_t>(core_.options.batch));
     for (;;) {
+        stats.add(Counter::dequeue_calls);
         const iocp::DequeuedMany dequeued = core_.port.get_many(entries, worker_wait_ms);
         if (dequeued.entries.empty()) {
             if (dequeued.timed_out()) {
@@ -221,6 +224,7 @@ void EchoServer::Impl::work_batched(SessionHandler& sessions, StatsSlot& stats) 
             // stop() posted one per worker and this one took `sentinels`: give back all but
             // its own, so that every other worker still gets one, then leave.
             for (int extra = 1; extra < sentinels; ++extra) {
+                stats.add(Counter::post_calls);
                 core_.port.post(0, stop_key);
             }
             return;
@@ -256,6 +260,17 @@ ServerCounters EchoServer::Impl::counters() const {
     counters.accept_retries = totals[Counter::accept_retries];
     counters.accepts_posted = static_cast<std::uint64_t>(acceptor_.posted());
     counters.accepts_waiting = static_cast<std::uint64_t>(acceptor_.waiting());
+    // A gauge summed while its writers run may read below zero for a moment (worker_stats.h).
+    const auto bytes = [&](Gauge which) {
+        return static_cast<std::uint64_t>(std::max<std::int64_t>(totals[which], 0));
+    };
+    counters.held_buffer_bytes = bytes(Gauge::held_buffer_bytes);
+    counters.context_bytes = bytes(Gauge::context_bytes);
+    counters.wsarecv_calls = totals[Counter::wsarecv_calls];
+    counters.wsasend_calls = totals[Counter::wsasend_calls];
+    counters.dequeue_calls = totals[Counter::dequeue_calls];
+    counters.post_calls = totals[Counter::post_calls];
+    counters.acceptex_calls = totals[Counter::acceptex_calls];
     return counters;
 }
 
@@ -286,6 +301,7 @@ ServerCounters EchoServer::Impl::stop() {
     const bool drained = core_.wait_quiet(drain_limit);
     // 4. One sentinel per worker; each leaves on its own, and all are joined.
     for (std::size_t i = 0; i < workers_.size(); ++i) {
+        core_.stats.shared().add(Counter::post_calls);
         core_.port.post(0, stop_key);
     }
     for (std::thread& worker : workers_) {

@@ -9,6 +9,11 @@
 // Stopping cancels every I/O, waits until each has completed, then sends one sentinel per
 // worker and joins them.
 //
+// What it costs shows in ServerCounters: the Win32 calls it made (WSARecv, WSASend, dequeues,
+// PostQueuedCompletionStatus, AcceptEx), each counted where it is called in the calling
+// thread's own statistics slot, and two gauges, the bytes its sessions hold in buffers and the
+// bytes of their contexts, both exact and both 0 after stop().
+//
 // The files, in reading order:
 //   contexts.h       PerIoContext, PerSocketContext and the session's two state machines
 //   server.cpp       start-up, the worker loop, stop()
@@ -111,6 +116,19 @@ struct ServerCounters {
     std::uint64_t accept_retries = 0;   // accept slots posted again after a delay
     std::uint64_t accepts_posted = 0;   // AcceptEx calls in flight now (--accepts while running)
     std::uint64_t accepts_waiting = 0;  // slots waiting for a retry (posted + waiting = --accepts)
+    // What the server holds now, in bytes, each exact once its sessions are quiet.
+    // Receive buffers (none while a zero-byte receive waits), echo chunks, spare chunks and
+    // unfinished frames: at the end of each session transition. Back to 0 after stop().
+    std::uint64_t held_buffer_bytes = 0;
+    // The live sessions' contexts: each sizeof(PerSocketContext) plus what it allocates at a
+    // fixed size (contexts.h, session_context_bytes). Back to 0 after stop().
+    std::uint64_t context_bytes = 0;
+    // The Win32 calls made (failed ones too): divided by the messages echoed, a variant's cost.
+    std::uint64_t wsarecv_calls = 0;   // WSARecv
+    std::uint64_t wsasend_calls = 0;   // WSASend
+    std::uint64_t dequeue_calls = 0;   // GetQueuedCompletionStatus(Ex), timed out or not
+    std::uint64_t post_calls = 0;      // PostQueuedCompletionStatus (sentinels, handed back I/O)
+    std::uint64_t acceptex_calls = 0;  // AcceptEx
 };
 
 class EchoServer {

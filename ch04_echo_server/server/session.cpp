@@ -5,9 +5,11 @@
 #include "iocp/extensions.h"
 
 #include <chrono>
+#include <cstdint>
 #include <span>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 namespace ch04 {
 namespace {
@@ -80,6 +82,7 @@ void SessionHandler::start(iocp::UniqueSocket socket) {
             break;
     }
     stats_.add(Counter::accepted);
+    stats_.adjust(Gauge::context_bytes, static_cast<std::int64_t>(session_context_bytes));
     transition(session, [&] {
         session.timeouts = SessionTimeouts{now()};  // accepted now
         // The first receive, posted now: overlapped I/O is "request first, result later", and a
@@ -112,6 +115,10 @@ void SessionHandler::transition(PerSocketContext& session, Transition&& change) 
             abandon_settled_locked(session);
         }
         free_now = session.closing && session.outstanding == 0;
+        if (free_now) {
+            release_buffers_locked(session);  // nothing in flight: no buffer is the kernel's
+        }
+        count_held_locked(session);
     }
     if (free_now) {
         free(session);
@@ -267,7 +274,7 @@ void SessionHandler::echo_locked(PerSocketContext& session, DWORD bytes) {
             session.receive_buffer.resize(bytes);
             // Whether it was taken whole shows in queue.reused(), which count_queue_locked reads.
             static_cast<void>(session.queue.adopt(std::move(session.receive_buffer)));
-            session.receive_buffer = {};  // consumed either way
+            session.receive_buffer = std::vector<std::byte>{};  // consumed either way
         } else {
             session.queue.append(data);
         }
@@ -281,7 +288,9 @@ void SessionHandler::echo_locked(PerSocketContext& session, DWORD bytes) {
     }
     if (core_.options.zero_byte_recv) {
         session.data_waiting = false;
-        session.receive_buffer = {};  // idle again: hold no buffer
+        // Idle again: hold no buffer. (Not `= {}`: that picks the initializer_list assignment,
+        // which empties the vector and keeps its 16 KiB.)
+        session.receive_buffer = std::vector<std::byte>{};
     }
     count_queue_locked(session);
     if (error != FrameError::none) {
@@ -289,6 +298,25 @@ void SessionHandler::echo_locked(PerSocketContext& session, DWORD bytes) {
         core_.log.warn("closing a session: ", describe(error), " (size ",
                        session.frames->bad_size(), ")");
         close_locked(session);
+    }
+}
+
+// A session's buffers change only in a transition, under its lock: so the held_buffer_bytes
+// gauge takes their change at the end of each one, exact whenever no transition runs.
+void SessionHandler::count_held_locked(PerSocketContext& session) noexcept {
+    const std::size_t held = held_buffer_bytes(session);
+    stats_.adjust(Gauge::held_buffer_bytes, static_cast<std::int64_t>(held) -
+                                                static_cast<std::int64_t>(session.held_counted));
+    session.held_counted = held;
+}
+
+// The session is over and nothing is in flight: its buffers go now, not when the last holder
+// of the context lets go (the reaper or stop() may hold it a moment longer).
+void SessionHandler::release_buffers_locked(PerSocketContext& session) noexcept {
+    session.receive_buffer = std::vector<std::byte>{};  // freed (see echo_locked)
+    session.queue.clear();
+    if (session.frames) {
+        session.frames->clear();
     }
 }
 
@@ -307,6 +335,7 @@ void SessionHandler::free(PerSocketContext& session) {
         return;  // freed already, by the other thread that saw it closing and idle
     }
     stats_.add(Counter::closed);
+    stats_.adjust(Gauge::context_bytes, -static_cast<std::int64_t>(session_context_bytes));
     core_.session_freed();
     // [snippet:free_session]
     // Freed here, outside every lock: its last I/O has completed (outstanding == 0 and closing,

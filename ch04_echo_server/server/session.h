@@ -4,6 +4,9 @@
 // session's lock: the receive's completion moves the read side, the send's the write side, and
 // either may post the next I/O. A handler that throws (out of memory in the echo, say) ends its
 // own session only: the worker logs it, closes that session and goes on to the next packet.
+// A session's buffers change only in its transitions, so at the end of each the
+// held_buffer_bytes gauge takes their change; a session over with nothing in flight frees its
+// buffers there and then.
 #pragma once
 #include "contexts.h"
 #include "server_core.h"
@@ -47,6 +50,8 @@ private:
     void send_done_locked(PerSocketContext& session, DWORD error, DWORD bytes);
     void echo_locked(PerSocketContext& session, DWORD bytes);
     void count_queue_locked(PerSocketContext& session);
+    void count_held_locked(PerSocketContext& session) noexcept;
+    static void release_buffers_locked(PerSocketContext& session) noexcept;
     void settle_locked(PerSocketContext& session);
     bool hand_to_port(PerSocketContext& session, PerIoContext& io, DWORD bytes);
     void abandon_settled_locked(PerSocketContext& session) noexcept;

@@ -38,6 +38,7 @@ bool SessionHandler::post_receive_locked(PerSocketContext& session) {
     session.read = ReadSide::receiving;
     // From this call until its completion is handled, `receive` and its buffer are the
     // kernel's: a pending receive keeps the buffer's pages locked, for the copy that fills it.
+    stats_.add(Counter::wsarecv_calls);
     const int result = core_.calls.wsa_recv(session.socket.get(), &session.receive.wsabuf, 1,
                                             session.skip_on_success ? &bytes : nullptr, &flags,
                                             &session.receive.overlapped, nullptr);
@@ -81,6 +82,7 @@ bool SessionHandler::post_send_locked(PerSocketContext& session) {
     // The chunks named are the send's buffers, the kernel's until this send's completion is
     // handled: SendQueue never moves or overwrites a gathered byte before sent() counts it
     // (appends meanwhile only fill room after it, or add chunks), so echo may keep queueing.
+    stats_.add(Counter::wsasend_calls);
     const int result = core_.calls.wsa_send(
         session.socket.get(), buffers, static_cast<DWORD>(count),
         session.skip_on_success ? &bytes : nullptr, 0, &session.send.overlapped, nullptr);
@@ -146,6 +148,7 @@ void SessionHandler::abandon_settled_locked(PerSocketContext& session) noexcept 
 // Queues a packet for an I/O that completed at once, with the request's own OVERLAPPED: a
 // worker dispatches it like the kernel's, and the context stays the port's until then.
 bool SessionHandler::hand_to_port(PerSocketContext& session, PerIoContext& io, DWORD bytes) {
+    stats_.add(Counter::post_calls);
     const DWORD error =
         core_.port.try_post(bytes, reinterpret_cast<ULONG_PTR>(&session), &io.overlapped);
     if (error == ERROR_SUCCESS) {

@@ -3,7 +3,9 @@
 // echoed whole, bad frames and resets costing only their own session, a client that never
 // reads held to the bound, and a stop with live connections that ends at zero. The core
 // checks run again with each performance option (--batch, --gather-sends, --reuse-buffers,
-// --skip-on-success) on alone, and with all of them on.
+// --skip-on-success) on alone, and with all of them on. Last, what the server reports of its
+// costs: the Win32 calls it made, and the bytes it holds.
+#include "contexts.h"
 #include "server.h"
 #include "test_server.h"
 #include "tuning.h"
@@ -480,6 +482,144 @@ TEST(ServerSetup, ABatchOutsideOneTo1024IsRefused) {
         options.batch = batch;
         EXPECT_THROW((ch04::EchoServer{options, log}), std::invalid_argument) << batch;
     }
+}
+
+// [What the server reports of its costs]
+// One client, N messages one at a time (each echo awaited before the next message leaves, so
+// no receive or send can carry two), then a graceful close. The call counters must agree with
+// what the server did, whatever the timing.
+void check_call_counters(const ch04::ServerOptions& options) {
+    constexpr std::uint64_t messages = 20;
+    constexpr std::size_t size = 64;
+    TestServer test{options};
+    {
+        iocp::UniqueSocket client = connect_with_timeout(test.server.port());
+        const std::vector<std::byte> message(size, std::byte{'m'});
+        for (std::uint64_t i = 0; i < messages; ++i) {
+            send_all(client.get(), message);
+            ASSERT_EQ(receive_exactly(client.get(), size), message) << "message " << i;
+        }
+    }  // closed: the server's pending receive gets 0 bytes and the session ends
+    ASSERT_TRUE(iocp::testing::poll_until([&] { return test.server.counters().closed == 1; },
+                                          std::chrono::seconds{10}));
+    const ch04::ServerCounters c = test.server.stop();
+    expect_all_freed(c);
+    ASSERT_EQ(c.failed_accepts, 0u);  // the relations below assume no call failed at once
+    EXPECT_EQ(c.bytes_sent, messages * size);
+    EXPECT_GE(c.receives, messages);  // a message may come in pieces, never two in one
+    // The first receive, then one after each that brought data; the last got the close. In
+    // zero-byte mode each of them is a zero-byte receive and then the real one.
+    const std::uint64_t calls_per_receive = options.zero_byte_recv ? 2 : 1;
+    EXPECT_EQ(c.wsarecv_calls, calls_per_receive * (c.receives + 1));
+    EXPECT_GE(c.wsasend_calls, messages);  // each echo is sent alone, maybe in pieces
+    // Every slot posted at start, and posted again after each accept (none failed).
+    EXPECT_EQ(c.acceptex_calls, static_cast<std::uint64_t>(options.accepts) + c.accepted);
+    // stop() posts one sentinel per worker. Skip-on-success may also hand I/O back to the
+    // port, and a batching worker that took several sentinels posts the others back.
+    const auto workers = static_cast<std::uint64_t>(test.server.threads());
+    if (options.skip_on_success || options.batch > 1) {
+        EXPECT_GE(c.post_calls, workers);
+    } else {
+        EXPECT_EQ(c.post_calls, workers);
+    }
+    if (options.batch == 1) {
+        // Each dequeue takes at most one packet, or times out: every I/O that did not complete
+        // inline came as a packet, and so did each sentinel (and each handed-back I/O, which
+        // is not counted inline).
+        EXPECT_GE(c.dequeue_calls, c.wsarecv_calls + c.wsasend_calls + c.acceptex_calls -
+                                       c.inline_completions + workers);
+    } else {
+        EXPECT_GE(c.dequeue_calls, workers);  // at least one call per worker, for its sentinel
+    }
+}
+
+TEST(ServerReports, CallCountersMatchAnExchangeOfKnownShape) {
+    iocp::WinsockSession winsock;
+    check_call_counters({});
+}
+
+TEST_P(TunedServer, CallCountersMatchAnExchangeOfKnownShape) {
+    iocp::WinsockSession winsock;
+    check_call_counters(GetParam().options());
+}
+
+// K clients connected and idle: each session holds its one posted receive's buffer (16 KiB by
+// default), or none in zero-byte mode, and its context; after stop(), nothing.
+void check_bytes_held(const ch04::ServerOptions& options, std::uint64_t per_session) {
+    constexpr std::uint64_t sessions = 5;
+    TestServer test{options};
+    std::vector<iocp::UniqueSocket> clients;
+    for (std::uint64_t i = 0; i < sessions; ++i) {
+        clients.push_back(connect_with_timeout(test.server.port()));
+        const std::vector<std::byte> hello(100, std::byte{'h'});  // an echo first, in any mode
+        send_all(clients.back().get(), hello);
+        ASSERT_EQ(receive_exactly(clients.back().get(), hello.size()), hello);
+    }
+    const std::uint64_t contexts = sessions * ch04::session_context_bytes;
+    ch04::ServerCounters now{};
+    // The workers may still finish their last transitions: wait until the gauges settle.
+    const bool settled = iocp::testing::poll_until(
+        [&] {
+            now = test.server.counters();
+            return now.sessions_alive == sessions &&
+                   now.held_buffer_bytes == sessions * per_session && now.context_bytes == contexts;
+        },
+        std::chrono::seconds{10});
+    EXPECT_TRUE(settled) << now.sessions_alive << " sessions hold " << now.held_buffer_bytes
+                         << " buffer bytes and " << now.context_bytes << " context bytes";
+    const ch04::ServerCounters stopped = test.server.stop();
+    expect_all_freed(stopped);  // held_buffer_bytes and context_bytes back to 0
+}
+
+TEST(ServerReports, IdleSessionsHoldOneReceiveBufferEachAndNothingAfterStop) {
+    iocp::WinsockSession winsock;
+    const ch04::ServerOptions options;
+    ASSERT_EQ(options.receive_size, 16u * 1024);
+    check_bytes_held(options, options.receive_size);
+}
+
+TEST(ServerReports, IdleSessionsInZeroByteModeHoldNoBuffer) {
+    iocp::WinsockSession winsock;
+    ch04::ServerOptions options;
+    options.zero_byte_recv = true;
+    check_bytes_held(options, 0);
+    options.reuse_buffers = true;  // its spares are freed whenever a session drains
+    check_bytes_held(options, 0);
+}
+
+TEST(ServerReports, AnUnreadBacklogIsHeldWhileItWaitsAndFreedAfterStop) {
+    // Echo the client does not read piles up in the queue: the gauge counts its chunks, at
+    // least the payload queued (which most_queued bounds from below), and nothing after stop().
+    iocp::WinsockSession winsock;
+    ch04::ServerOptions options;
+    options.max_pending_bytes = 256 * 1024;
+    TestServer test{options};
+    iocp::UniqueSocket greedy = connect_with_timeout(test.server.port());
+    u_long non_blocking = 1;
+    iocp::check_wsa(ioctlsocket(greedy.get(), FIONBIO, &non_blocking), "ioctlsocket");
+    const std::vector<char> chunk(64 * 1024, 'x');
+    const bool paused = iocp::testing::poll_until(
+        [&] {
+            if (send(greedy.get(), chunk.data(), static_cast<int>(chunk.size()), 0) ==
+                SOCKET_ERROR) {
+                EXPECT_EQ(WSAGetLastError(), WSAEWOULDBLOCK);
+            }
+            return test.server.counters().read_pauses > 0;
+        },
+        std::chrono::seconds{20});
+    ASSERT_TRUE(paused) << "reading never paused";
+    // Paused: nothing moves until we read, so the gauge settles at the queue and the buffer.
+    ch04::ServerCounters now{};
+    EXPECT_TRUE(iocp::testing::poll_until(
+        [&] {
+            now = test.server.counters();
+            return now.held_buffer_bytes >= options.max_pending_bytes / 2;
+        },
+        std::chrono::seconds{10}))
+        << now.held_buffer_bytes;
+    EXPECT_EQ(now.context_bytes, ch04::session_context_bytes);
+    greedy.close();
+    expect_all_freed(test.server.stop());
 }
 
 }  // namespace

@@ -30,12 +30,15 @@ struct TestServer {
     EchoServer server;
 };
 
-// After stop(): no session alive, no I/O in flight, every accepted session closed, every AcceptEx
-// completed, and `failed_handlers` handlers that threw (0 unless a test made one throw: else a
-// handler that threw, or a broken session invariant (session.cpp), is a bug).
+// After stop(): no session alive, no I/O in flight, no buffer or context held, every accepted
+// session closed, every AcceptEx completed, and `failed_handlers` handlers that threw (0 unless
+// a test made one throw: else a handler that threw, or a broken session invariant
+// (session.cpp), is a bug).
 inline void expect_all_freed(const ServerCounters& counters, std::uint64_t failed_handlers = 0) {
     EXPECT_EQ(counters.sessions_alive, 0u);
     EXPECT_EQ(counters.io_in_flight, 0u);
+    EXPECT_EQ(counters.held_buffer_bytes, 0u);
+    EXPECT_EQ(counters.context_bytes, 0u);
     EXPECT_EQ(counters.closed, counters.accepted);
     EXPECT_EQ(counters.failed_handlers, failed_handlers);
     EXPECT_EQ(counters.accepts_posted, 0u);

@@ -348,6 +348,17 @@ TEST(FrameAssembler, BufferedCountsTheBytesOfTheUnfinishedFrame) {
     EXPECT_EQ(collector.assembler.buffered(), 0u);
 }
 
+TEST(FrameAssembler, CapacityIsWhatItsBufferHoldsAndClearFreesIt) {
+    Collector collector;
+    EXPECT_EQ(collector.assembler.capacity(), 0u);
+    const Bytes whole = frame(1, pattern(100, 1));
+    collector.feed(std::span<const std::byte>(whole).first(50));  // unfinished: kept
+    EXPECT_GE(collector.assembler.capacity(), 50u);
+    collector.assembler.clear();
+    EXPECT_EQ(collector.assembler.capacity(), 0u);
+    EXPECT_EQ(collector.assembler.buffered(), 0u);
+}
+
 TEST(FrameAssembler, SpansStayValidUntilTheNextFeed) {
     const Bytes a = frame(1, pattern(40, 1));
     const Bytes b = frame(2, pattern(50, 2));

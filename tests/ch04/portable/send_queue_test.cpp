@@ -370,6 +370,41 @@ TEST(SendQueue, ReleasesItsSpareChunks) {
     EXPECT_EQ(queue.memory(), 1000 + chunk_overhead);  // the chunk still queued
 }
 
+// buffer_bytes() is what the server's held_buffer_bytes gauge adds up: the chunks' capacities,
+// queued and spare, without the overhead memory() estimates.
+TEST(SendQueue, CountsTheBytesItsBuffersHoldQueuedAndSpare) {
+    SendQueue queue{1000, limit, true};
+    EXPECT_EQ(queue.buffer_bytes(), 0u);
+    std::uint32_t next = 0;
+    queue.append(pattern(3500, next));  // four chunks
+    EXPECT_EQ(queue.buffer_bytes(), 4000u);
+    queue.sent(3000);  // three sent, kept as spares
+    EXPECT_EQ(queue.buffer_bytes(), 4000u);
+    const Bytes taken = queue.take_spare();  // out of the queue: the caller holds it now
+    EXPECT_EQ(queue.buffer_bytes(), 3000u);
+    queue.release_spare();
+    EXPECT_EQ(queue.buffer_bytes(), 1000u);
+    EXPECT_EQ(queue.buffer_bytes() + queue.chunks() * chunk_overhead, queue.memory());
+}
+
+TEST(SendQueue, ClearFreesEveryChunkQueuedAndSpare) {
+    SendQueue queue{1000, limit, true};
+    std::uint32_t next = 0;
+    queue.append(pattern(5500, next));
+    queue.sent(2500);  // two spares, a partial send into the third chunk
+    ASSERT_GT(queue.spare_chunks(), 0u);
+    queue.clear();
+    EXPECT_TRUE(queue.empty());
+    EXPECT_EQ(queue.chunks(), 0u);
+    EXPECT_EQ(queue.spare_chunks(), 0u);
+    EXPECT_EQ(queue.memory(), 0u);
+    EXPECT_EQ(queue.buffer_bytes(), 0u);
+    queue.append(pattern(10, next));  // still usable, from the start of a new chunk
+    std::array<SendBuffer, 2> views{};
+    ASSERT_EQ(queue.gather(views), 1u);
+    EXPECT_EQ(views[0].size, 10u);
+}
+
 TEST(SendQueue, RejectsASendOfMoreThanIsQueued) {
     SendQueue queue{chunk, limit};
     std::uint32_t next = 0;

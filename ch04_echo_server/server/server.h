@@ -38,11 +38,12 @@
 //                    session still holds no buffer: the spares are freed whenever it drains.
 //   skip_on_success  FILE_SKIP_COMPLETION_PORT_ON_SUCCESS on each accepted socket (only when the
 //                    Winsock provider hands out IFS handles, as libuv also checks): a WSARecv
-//                    or WSASend that completes at once queues no packet, and the worker that
-//                    called it handles the result on the spot (bounded: after 16 in a row the
-//                    next is posted to the port as a packet, so one busy session cannot keep a
-//                    worker). Fewer packets, fewer wakeups. asio 1.22 never sets this mode: each
-//                    of its operations, even one done at once, ends with a dequeued packet.
+//                    or WSASend that completes at once queues no packet. The worker that
+//                    called it handles a send on the spot (at most 16 in a row); a receive it
+//                    posts to the port, so a busy session waits its turn behind the others
+//                    (issue #16). Fewer packets, fewer wakeups. asio 1.22 never sets this
+//                    mode: each of its operations, even one done at once, ends with a dequeued
+//                    packet.
 #pragma once
 #include "frame.h"
 #include "io_calls.h"

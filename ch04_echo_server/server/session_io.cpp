@@ -7,7 +7,7 @@
 namespace ch04 {
 namespace {
 
-constexpr int inline_limit = 16;  // --skip-on-success: completions handled in a row, then posted
+constexpr int inline_limit = 16;  // --skip-on-success: sends handled in a row, then posted
 
 }  // namespace
 
@@ -101,10 +101,9 @@ bool SessionHandler::post_send_locked(PerSocketContext& session) {
 
 // [snippet:settle]
 // --skip-on-success: a receive or send that completed at once queued no packet, so the thread
-// that posted it handles it here, as a worker handles a dequeued one; handling it may post
-// more I/O that completes at once, hence the loop. Bounded: after inline_limit in a row the
-// rest go to the port as packets, so a client that always has data waiting cannot keep this
-// worker from every other session.
+// that posted it handles it: a send here, as a worker handles a dequeued one (handling it may
+// post another send that completes at once, hence the loop, bounded by inline_limit); a
+// receive always goes to the port as a packet, behind the other sessions' packets.
 void SessionHandler::settle_locked(PerSocketContext& session) {
     int handled = 0;
     while (session.receive_now || session.send_now) {
@@ -112,7 +111,11 @@ void SessionHandler::settle_locked(PerSocketContext& session) {
         std::optional<DWORD>& done_now = send ? session.send_now : session.receive_now;
         const DWORD bytes = *done_now;
         done_now.reset();
-        if (handled >= inline_limit &&
+        // A receive done at once is a client with data waiting, and its echo posts the next one:
+        // handled here, a pipelined or quick client keeps this worker in a loop while every
+        // packet of every other session waits (issue #16: p99 4-7x asio's). As a packet it
+        // waits its turn. A send's completion only frees its chunks: no new work comes of it.
+        if ((!send || handled >= inline_limit) &&
             hand_to_port(session, send ? session.send : session.receive, bytes)) {
             continue;  // still in flight (counted) until a worker dequeues it
         }

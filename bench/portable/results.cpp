@@ -162,13 +162,13 @@ std::string bytes_cell(double bytes) {
 }
 
 Table memory_table(const Report& report) {
-    Table table{{"server", "mode", "idle connections", "held bytes/conn", "private bytes/conn",
+    Table table{{"server", "mode", "idle connections", "held bytes/conn", "commit bytes/conn",
                  "working set/conn"},
                 {false, false, true, true, true, true},
                 {}};
     for (const MemoryResult& memory : report.memory) {
         table.rows.push_back({memory.server, memory.mode, std::to_string(memory.connections),
-                              bytes_cell(memory.held_bytes), bytes_cell(memory.private_bytes),
+                              bytes_cell(memory.held_bytes), bytes_cell(memory.commit_bytes),
                               bytes_cell(memory.working_set)});
     }
     return table;

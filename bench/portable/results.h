@@ -95,9 +95,9 @@ struct MemoryResult {
     std::string server;
     std::string mode;  // "default", "--zero-byte-recv"
     std::size_t connections = 0;
-    double held_bytes = -1;     // buffers, queues and session contexts, as the server counts them
-    double private_bytes = -1;  // committed private memory (what the process has allocated)
-    double working_set = -1;    // resident: the pages touched so far (see docs/performance.md)
+    double held_bytes = -1;    // buffers, queues and session contexts, as the server counts them
+    double commit_bytes = -1;  // committed memory (what the process has allocated)
+    double working_set = -1;   // resident: the pages touched so far (see docs/performance.md)
 };
 
 // (after - before) / connections; 0 when there are no connections.

@@ -282,7 +282,7 @@ BurstResult Runner::burst(const ServerSpec& server) {
 // [snippet:memory]
 // 1000 connections that connect and never send. Once the server has accepted them all, its own
 // report, less its report before them, per connection: the bytes it holds in buffers, queues
-// and session contexts, its committed private bytes and its working set.
+// and session contexts, its committed bytes and its working set.
 MemoryResult Runner::memory(const ServerSpec& server, const std::string& mode) {
     const std::unique_ptr<RunningServer> running = start(server);
     const ServerValues before = running->report();
@@ -337,7 +337,7 @@ MemoryResult Runner::memory(const ServerSpec& server, const std::string& mode) {
                         mode,
                         idle_connections,
                         figure({"held_buffer_bytes", "context_bytes"}),
-                        figure({"private_bytes"}),
+                        figure({"commit_bytes"}),
                         figure({"working_set"})};
 }
 // [/snippet]

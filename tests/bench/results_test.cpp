@@ -362,7 +362,7 @@ TEST(BenchRenderText, HasTheBurstAndMemoryTablesOnlyWhenThereAreResults) {
     EXPECT_EQ(row_of(rows, "ours", "1000"), Cells({"ours", "1000", "1.25", "0"})) << text;
     EXPECT_EQ(row_of(rows, "asio", "1000"), Cells({"asio", "1000", "-", "3"})) << text;
     EXPECT_EQ(row_of(rows, "server", "mode"),
-              Cells({"server", "mode", "idle connections", "held bytes/conn", "private bytes/conn",
+              Cells({"server", "mode", "idle connections", "held bytes/conn", "commit bytes/conn",
                      "working set/conn"}))
         << text;
     EXPECT_EQ(row_of(rows, "ours", "--zero-byte-recv"),

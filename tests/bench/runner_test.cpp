@@ -47,7 +47,7 @@ public:
         bench::ServerValues values{{"bytes_sent", 6400u * static_cast<std::uint64_t>(n)},
                                    {"sessions", sessions},
                                    {"held_buffer_bytes", 16384 * sessions},
-                                   {"private_bytes", 1'000'000 + 20'000 * sessions},
+                                   {"commit_bytes", 1'000'000 + 20'000 * sessions},
                                    {"working_set", 500'000 + 4096 * sessions}};
         if (counts_calls_) {
             values["wsarecv"] = 100u * static_cast<std::uint64_t>(n);
@@ -241,7 +241,7 @@ TEST(BenchRunner, MeasuresTheBurstBesideALoadAndTheMemoryOfIdleConnections) {
     EXPECT_EQ(ours_default.mode, "default");
     EXPECT_EQ(ours_default.connections, 1000u);
     EXPECT_DOUBLE_EQ(ours_default.held_bytes, 16384 + 500);
-    EXPECT_DOUBLE_EQ(ours_default.private_bytes, 20'000);
+    EXPECT_DOUBLE_EQ(ours_default.commit_bytes, 20'000);
     EXPECT_DOUBLE_EQ(ours_default.working_set, 4096);
     EXPECT_EQ(report.memory[1].mode, "--zero-byte-recv");
     EXPECT_EQ(report.memory[2].server, "asio");

@@ -87,12 +87,20 @@ std::string ratio_cell(const Report& report, const Series& series) {
 // "12–1030": the fewest and most messages one connection completed, "(3 never)" appended
 // when some completed none.
 std::string per_connection_cell(const SeriesSummary& summary) {
+    if (summary.min_per_connection < 0) {
+        return "-";  // a load that does not count per connection (chapter 4's client)
+    }
     std::string cell =
         fixed(summary.min_per_connection, 0) + "\u2013" + fixed(summary.max_per_connection, 0);
     if (summary.never_served > 0) {
         cell += " (" + std::to_string(summary.never_served) + " never)";
     }
     return cell;
+}
+
+// A figure the load or the server does not give (negative) shows as a dash, not a number.
+std::string known(double value) {
+    return value < 0 ? std::string{"-"} : fixed(value, 0);
 }
 
 std::string calls_cell(const SeriesSummary& summary) {
@@ -135,7 +143,7 @@ Table throughput_table(const Report& report) {
             table.rows.push_back(
                 {configuration_label(configuration), series.server,
                  format_rate(summary.messages_per_second), fixed(summary.megabytes_per_second, 1),
-                 fixed(summary.p50_us, 0), fixed(summary.p99_us, 0), fixed(summary.p999_us, 0),
+                 fixed(summary.p50_us, 0), fixed(summary.p99_us, 0), known(summary.p999_us),
                  fixed(summary.max_us, 0), per_connection_cell(summary), calls_cell(summary), runs,
                  ratio_cell(report, series), p99_ratio_cell(report, series)});
         }

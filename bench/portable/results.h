@@ -26,10 +26,10 @@ struct Sample {
     double megabytes_per_second = 0;
     double p50_us = 0;
     double p99_us = 0;
-    double p999_us = 0;
+    double p999_us = 0;  // < 0: the load does not give it
     double max_us = 0;
     double min_per_connection = 0;  // the fewest messages one connection completed: starvation
-    double max_per_connection = 0;  // the most
+    double max_per_connection = 0;  // the most (both < 0: the load does not count them)
     std::size_t never_served = 0;   // connections that completed none in the window
     double calls_per_message = -1;  // the server's Win32 calls per echoed message; < 0: unknown
     bool ok = false;

@@ -255,6 +255,20 @@ TEST(BenchSummarize, KeepsTheWorstStarvationAndTheCallsOfRunsThatKnowThem) {
     EXPECT_EQ(row[9], "2.00");
 }
 
+TEST(BenchRenderText, ShowsFiguresTheLoadDoesNotGiveAsDashes) {
+    Sample sample = ok_sample(10);
+    sample.p999_us = -1;  // chapter 4's client keeps neither
+    sample.min_per_connection = -1;
+    sample.max_per_connection = -1;
+    Report report;
+    report.series.push_back({"ours", small, {sample}});
+    const Cells row = row_of(text_rows(bench::render_text(report)), "C=128 S=64 D=1", "ours");
+    ASSERT_GE(row.size(), 10u);
+    EXPECT_EQ(row[6], "-");
+    EXPECT_EQ(row[8], "-");
+    EXPECT_EQ(row[9], "-");
+}
+
 TEST(BenchHeadline, IgnoresOtherVariantsOfOurs) {
     Report report = sample_report();
     report.series.erase(report.series.begin());  // only "ours --zero-byte-recv" is left at small

@@ -17,10 +17,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
-#include <deque>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -33,7 +34,6 @@ using namespace std::chrono_literals;
 
 constexpr auto answer_limit = 30s;  // for the "listening on" line, and for each report
 constexpr auto exit_limit = 10s;    // for a server to stop once its stdin has ended
-constexpr std::size_t kept_lines = 8;
 
 [[noreturn]] void throw_errno(const std::string& what, int error = errno) {
     throw std::system_error(error, std::generic_category(), what);
@@ -107,21 +107,19 @@ public:
         posix_spawnattr_destroy(&attributes);
         check(spawned, "posix_spawnp(" + command[0] + ")");
         input_ = std::move(input.write);
-        output_ = std::move(output.read);
+        from_child_ = std::move(output.read);
         // Our copies of the child's ends are closed as `input` and `output` go, so the output
         // pipe ends when the child and its own children are gone.
         reader_ = std::thread([this] { read_output(); });
 
         std::unique_lock lock{mutex_};
         const bool ready =
-            changed_.wait_for(lock, answer_limit, [&] { return port_ != 0 || ended_; });
+            changed_.wait_for(lock, answer_limit, [&] { return output_.port() != 0 || ended_; });
+        port_ = output_.port();  // set once: read without the lock from here on
         if (port_ != 0) {
             return;
         }
-        std::string said;
-        for (const std::string& line : last_lines_) {
-            said += (said.empty() ? "" : " | ") + line;
-        }
+        const std::string said = output_.last_lines();
         lock.unlock();
         stop();
         throw std::runtime_error(
@@ -138,7 +136,7 @@ public:
 
     ServerValues report() override {
         std::unique_lock lock{mutex_};
-        reports_.clear();
+        output_.clear_reports();
         lock.unlock();
         constexpr std::string_view request = "report\n";
         if (::write(input_.get(), request.data(), request.size()) !=
@@ -146,13 +144,13 @@ public:
             throw_errno("writing to a benchmark server's stdin");
         }
         lock.lock();
-        if (!changed_.wait_for(lock, answer_limit, [&] { return !reports_.empty() || ended_; }) ||
-            reports_.empty()) {
+        std::optional<std::string> line;
+        changed_.wait_for(lock, answer_limit,
+                          [&] { return (line = output_.take_report()) || ended_; });
+        if (!line) {
             throw std::runtime_error("a benchmark server gave no report line within 30 s");
         }
-        const std::string line = reports_.front();
-        reports_.pop_front();
-        return parse_report(line);
+        return parse_report(*line);
     }
 
 private:
@@ -188,7 +186,7 @@ private:
     void read_output() noexcept {
         char chunk[4096];
         for (;;) {
-            const ssize_t got = ::read(output_.get(), chunk, sizeof(chunk));
+            const ssize_t got = ::read(from_child_.get(), chunk, sizeof(chunk));
             if (got < 0 && errno == EINTR) {
                 continue;
             }
@@ -196,25 +194,7 @@ private:
                 break;
             }
             const std::lock_guard lock{mutex_};
-            partial_.append(chunk, static_cast<std::size_t>(got));
-            for (auto end = partial_.find('\n'); end != std::string::npos;
-                 end = partial_.find('\n')) {
-                std::string line = partial_.substr(0, end);
-                partial_.erase(0, end + 1);
-                if (!line.empty() && line.back() == '\r') {
-                    line.pop_back();
-                }
-                if (port_ == 0) {
-                    port_ = listening_port(line);
-                }
-                if (line.rfind("report:", 0) == 0) {
-                    reports_.push_back(line);
-                }
-                last_lines_.push_back(std::move(line));
-                if (last_lines_.size() > kept_lines) {
-                    last_lines_.pop_front();
-                }
-            }
+            output_.add(std::string_view{chunk, static_cast<std::size_t>(got)});
             changed_.notify_all();
         }
         const std::lock_guard lock{mutex_};
@@ -223,16 +203,14 @@ private:
     }
 
     pid_t pid_ = 0;
-    Descriptor input_;   // the write end of the child's stdin
-    Descriptor output_;  // the read end of its stdout and stderr
+    Descriptor input_;       // the write end of the child's stdin
+    Descriptor from_child_;  // the read end of its stdout and stderr
     std::thread reader_;
     std::mutex mutex_;  // what follows, written by reader_
     std::condition_variable changed_;
-    std::deque<std::string> last_lines_;
-    std::deque<std::string> reports_;
-    std::string partial_;
-    std::uint16_t port_ = 0;
+    ServerOutput output_;
     bool ended_ = false;
+    std::uint16_t port_ = 0;  // output_'s, once it has come
 };
 
 double micros(std::chrono::nanoseconds value) {

@@ -4,6 +4,8 @@
 #include "iocp/error.h"
 
 #include <chrono>
+#include <optional>
+#include <string_view>
 #include <stdexcept>
 
 namespace bench {
@@ -11,7 +13,6 @@ namespace {
 
 constexpr auto start_limit = std::chrono::seconds{30};
 constexpr DWORD exit_wait_ms = 10'000;
-constexpr std::size_t kept_lines = 8;
 
 // One argument for CreateProcess's command line. Ours have no quotes; a space is quoted.
 std::string quote(const std::string& argument) {
@@ -69,14 +70,13 @@ ServerProcess::ServerProcess(const std::filesystem::path& program,
     reader_ = std::thread([this] { read_output(); });
 
     std::unique_lock lock{mutex_};
-    const bool ready = changed_.wait_for(lock, start_limit, [&] { return port_ != 0 || ended_; });
+    const bool ready =
+        changed_.wait_for(lock, start_limit, [&] { return output_lines_.port() != 0 || ended_; });
+    port_ = output_lines_.port();  // set once: read without the lock from here on
     if (port_ != 0) {
         return;
     }
-    std::string said;
-    for (const std::string& line : last_lines_) {
-        said += (said.empty() ? "" : " | ") + line;
-    }
+    const std::string said = output_lines_.last_lines();
     lock.unlock();
     stop();
     throw std::runtime_error(
@@ -104,24 +104,7 @@ void ServerProcess::read_output() noexcept {
             break;
         }
         const std::lock_guard lock{mutex_};
-        partial_.append(chunk, 0, got);
-        for (auto end = partial_.find('\n'); end != std::string::npos; end = partial_.find('\n')) {
-            std::string line = partial_.substr(0, end);
-            partial_.erase(0, end + 1);
-            if (!line.empty() && line.back() == '\r') {
-                line.pop_back();
-            }
-            if (port_ == 0) {
-                port_ = listening_port(line);
-            }
-            if (line.rfind("report:", 0) == 0) {
-                reports_.push_back(line);
-            }
-            last_lines_.push_back(std::move(line));
-            if (last_lines_.size() > kept_lines) {
-                last_lines_.pop_front();
-            }
-        }
+        output_lines_.add(std::string_view{chunk.data(), got});
         changed_.notify_all();
     }
     const std::lock_guard lock{mutex_};
@@ -131,7 +114,7 @@ void ServerProcess::read_output() noexcept {
 
 ServerValues ServerProcess::report() {
     std::unique_lock lock{mutex_};
-    reports_.clear();
+    output_lines_.clear_reports();
     lock.unlock();
     const std::string request = "report\n";
     DWORD written = 0;
@@ -139,13 +122,13 @@ ServerValues ServerProcess::report() {
                                &written, nullptr),
                      "WriteFile(server stdin)");
     lock.lock();
-    if (!changed_.wait_for(lock, start_limit, [&] { return !reports_.empty() || ended_; }) ||
-        reports_.empty()) {
+    std::optional<std::string> line;
+    changed_.wait_for(lock, start_limit,
+                      [&] { return (line = output_lines_.take_report()) || ended_; });
+    if (!line) {
         throw std::runtime_error("a benchmark server gave no report line within 30 s");
     }
-    const std::string line = reports_.front();
-    reports_.pop_front();
-    return parse_report(line);
+    return parse_report(*line);
 }
 
 void ServerProcess::stop() {

@@ -15,7 +15,6 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <filesystem>
 #include <mutex>
 #include <string>
@@ -50,11 +49,9 @@ private:
     std::thread reader_;
     mutable std::mutex mutex_;  // what follows, written by reader_
     std::condition_variable changed_;
-    std::deque<std::string> last_lines_;  // the child's output, for error messages
-    std::deque<std::string> reports_;     // "report:" lines not yet taken
-    std::string partial_;
-    std::uint16_t port_ = 0;
-    bool ended_ = false;  // the pipe closed: the child is gone
+    ServerOutput output_lines_;  // what the child printed
+    std::uint16_t port_ = 0;     // output_lines_'s, once it has come
+    bool ended_ = false;         // the pipe closed: the child is gone
 };
 
 }  // namespace bench

@@ -69,7 +69,10 @@ struct Table {
     std::vector<std::vector<std::string>> rows;
 };
 
-std::string ratio_cell(const Report& report, const Series& series) {
+// The pair ratios of one field against the reference: msgs/s as "1.10 (0.90–1.20)", the median
+// and its range; other fields (p99) as the median alone. Empty for the reference itself.
+std::string ratio_cell(const Report& report, const Series& series,
+                       double Sample::*field = &Sample::messages_per_second) {
     if (series.server == report.reference_server) {
         return "";
     }
@@ -78,7 +81,9 @@ std::string ratio_cell(const Report& report, const Series& series) {
         return "n/a";
     }
     try {
-        return format_ratio_summary(pair_ratios(series.samples, reference->samples));
+        const RatioSummary ratios = pair_ratios(series.samples, reference->samples, field);
+        return field == &Sample::messages_per_second ? format_ratio_summary(ratios)
+                                                     : format_ratio(ratios.median);
     } catch (const std::invalid_argument&) {
         return "n/a";  // no pairs, or a reference run that served nothing
     }
@@ -107,22 +112,6 @@ std::string calls_cell(const SeriesSummary& summary) {
     return summary.calls_per_message < 0 ? std::string{"-"} : fixed(summary.calls_per_message, 2);
 }
 
-std::string p99_ratio_cell(const Report& report, const Series& series) {
-    if (series.server == report.reference_server) {
-        return "";
-    }
-    const Series* reference = find_series(report, report.reference_server, series.configuration);
-    if (reference == nullptr) {
-        return "n/a";
-    }
-    try {
-        return format_ratio(
-            pair_ratios(series.samples, reference->samples, &Sample::p99_us).median);
-    } catch (const std::invalid_argument&) {
-        return "n/a";
-    }
-}
-
 Table throughput_table(const Report& report) {
     Table table{{"configuration", "server", "msgs/s", "MB/s", "p50 \u00b5s", "p99 \u00b5s",
                  "p99.9 \u00b5s", "max \u00b5s", "msgs per conn", "calls/msg", "runs",
@@ -145,7 +134,7 @@ Table throughput_table(const Report& report) {
                  format_rate(summary.messages_per_second), fixed(summary.megabytes_per_second, 1),
                  fixed(summary.p50_us, 0), fixed(summary.p99_us, 0), known(summary.p999_us),
                  fixed(summary.max_us, 0), per_connection_cell(summary), calls_cell(summary), runs,
-                 ratio_cell(report, series), p99_ratio_cell(report, series)});
+                 ratio_cell(report, series), ratio_cell(report, series, &Sample::p99_us)});
         }
     }
     return table;

@@ -421,6 +421,45 @@ std::uint16_t listening_port(const std::string& line) {
     }
 }
 
+void ServerOutput::add(std::string_view chunk) {
+    constexpr std::size_t kept_lines = 8;
+    partial_.append(chunk);
+    for (auto end = partial_.find('\n'); end != std::string::npos; end = partial_.find('\n')) {
+        std::string line = partial_.substr(0, end);
+        partial_.erase(0, end + 1);
+        if (!line.empty() && line.back() == '\r') {
+            line.pop_back();
+        }
+        if (port_ == 0) {
+            port_ = listening_port(line);
+        }
+        if (line.rfind("report:", 0) == 0) {
+            reports_.push_back(line);
+        }
+        last_lines_.push_back(std::move(line));
+        if (last_lines_.size() > kept_lines) {
+            last_lines_.pop_front();
+        }
+    }
+}
+
+std::optional<std::string> ServerOutput::take_report() {
+    if (reports_.empty()) {
+        return std::nullopt;
+    }
+    std::string line = std::move(reports_.front());
+    reports_.pop_front();
+    return line;
+}
+
+std::string ServerOutput::last_lines() const {
+    std::string said;
+    for (const std::string& line : last_lines_) {
+        said += (said.empty() ? "" : " | ") + line;
+    }
+    return said;
+}
+
 // [snippet:variants]
 // Our server's variants, each the defaults with one thing changed: its row against "ours"
 // is that option's measured effect. They run at C=128 S=64 (both pipelines). The last is not

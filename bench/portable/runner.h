@@ -13,11 +13,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <iosfwd>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bench {
@@ -30,6 +33,25 @@ using ServerValues = std::map<std::string, std::uint64_t>;
 ServerValues parse_report(const std::string& line);
 // The port in a "listening on 127.0.0.1:PORT (...)" line, or 0 when the line is not that line.
 std::uint16_t listening_port(const std::string& line);
+
+// A server's stdout and stderr as they arrive, in chunks of any size: its lines, the port of its
+// first "listening on" line, its "report:" lines not yet taken, and its last few lines (for an
+// error message). Not thread-safe: a platform's reading thread and its callers share it under
+// the platform's lock.
+class ServerOutput {
+public:
+    void add(std::string_view chunk);
+    std::uint16_t port() const noexcept { return port_; }  // 0 until the line came
+    void clear_reports() noexcept { reports_.clear(); }
+    std::optional<std::string> take_report();  // the oldest report line not yet taken
+    std::string last_lines() const;            // "line | line | ...", the last 8
+
+private:
+    std::string partial_;  // a line not ended yet
+    std::deque<std::string> last_lines_;
+    std::deque<std::string> reports_;
+    std::uint16_t port_ = 0;
+};
 
 // A server the platform started; stopped when destroyed.
 class RunningServer {

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -164,6 +165,26 @@ TEST(BenchListeningPort, FindsThePortOfTheListeningLineOnly) {
     EXPECT_EQ(bench::listening_port("listening on 127.0.0.1:50123 (asio, 2 threads)"), 50123);
     EXPECT_EQ(bench::listening_port("sessions: 3 accepted"), 0);
     EXPECT_EQ(bench::listening_port("listening on 127.0.0.1:70000"), 0);
+}
+
+TEST(BenchServerOutput, SplitsChunksIntoLinesAndKeepsWhatThePlanAsks) {
+    bench::ServerOutput output;
+    output.add("starting\r\nlisten");  // a line split across two reads, Windows line ends
+    EXPECT_EQ(output.port(), 0);
+    output.add("ing on 127.0.0.1:4242 (2 threads)\r\nreport: sessions=1\n");
+    output.add("listening on 127.0.0.1:9999\nreport: sessions=2\nreport: sess");
+    EXPECT_EQ(output.port(), 4242);  // the first such line, not a later one
+    EXPECT_EQ(output.take_report(), "report: sessions=1");
+    EXPECT_EQ(output.take_report(), "report: sessions=2");
+    EXPECT_EQ(output.take_report(), std::nullopt);  // the third has not ended yet
+    output.add("ions=3\n");
+    output.clear_reports();
+    EXPECT_EQ(output.take_report(), std::nullopt);
+    for (int i = 0; i < 10; ++i) {
+        output.add("line " + std::to_string(i) + "\n");
+    }
+    EXPECT_EQ(output.last_lines(),
+              "line 2 | line 3 | line 4 | line 5 | line 6 | line 7 | line 8 | line 9");
 }
 
 TEST(BenchRunner, GivesEveryServerTheSameThreadsAndConcurrencyAndAReportPipe) {

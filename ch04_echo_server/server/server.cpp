@@ -74,7 +74,7 @@ public:
 
 private:
     void work(int index) noexcept;
-    void work_batched(SessionHandler& sessions, StatsSlot& stats);
+    void work_rounds(SessionHandler& sessions, StatsSlot& stats, Deferred& deferred);
     void dispatch(const iocp::Completion& done, SessionHandler& sessions, StatsSlot& stats);
 
     ServerCore core_;
@@ -132,29 +132,10 @@ EchoServer::Impl::~Impl() {
 // [snippet:worker]
 void EchoServer::Impl::work(int index) noexcept {
     StatsSlot& stats = core_.stats.worker(static_cast<std::size_t>(index));  // this thread's
-    SessionHandler sessions{core_, stats};
+    Deferred deferred;  // --rounds: receives done at once, for the next round
+    SessionHandler sessions{core_, stats, core_.options.rounds ? &deferred : nullptr};
     try {
-        if (core_.options.batch > 1) {
-            work_batched(sessions, stats);  // --batch: the same loop, GetQueuedCompletionStatusEx
-            return;
-        }
-        for (;;) {
-            stats.add(Counter::dequeue_calls);  // each call, whatever it returns
-            const iocp::Dequeued dequeued = core_.port.get(worker_wait_ms);
-            if (dequeued.outcome == iocp::DequeueOutcome::no_packet) {
-                if (dequeued.timed_out()) {
-                    continue;  // nothing happened for a second: wait again
-                }
-                return;  // the port was closed under us (Windows only): leave
-            }
-            if (dequeued.completion.overlapped == nullptr) {
-                if (dequeued.completion.key == stop_key) {
-                    return;  // a sentinel from stop(): this worker's last packet
-                }
-                continue;  // no other packet is posted without an OVERLAPPED
-            }
-            dispatch(dequeued.completion, sessions, stats);
-        }
+        work_rounds(sessions, stats, deferred);
     } catch (...) {
         // The port itself failed: nothing more can be dequeued. stop() reports it.
         const std::lock_guard lock{error_mutex_};
@@ -162,8 +143,13 @@ void EchoServer::Impl::work(int index) noexcept {
             error_ = std::current_exception();
         }
     }
+    // Deferred I/O is in flight, and stop() waits for it: handle it before leaving. Whatever
+    // completes at once meanwhile goes to the port (by now stop() has closed every session).
+    sessions.stop_deferring();
+    for (const iocp::Completion& done : Deferred{std::move(deferred)}) {
+        dispatch(done, sessions, stats);
+    }
 }
-
 void EchoServer::Impl::dispatch(const iocp::Completion& done, SessionHandler& sessions,
                                 StatsSlot& stats) {
     const IoEnded ended{core_};  // however the handler leaves: stop() waits for this count
@@ -194,24 +180,48 @@ void EchoServer::Impl::dispatch(const iocp::Completion& done, SessionHandler& se
 }
 // [/snippet]
 
-void EchoServer::Impl::work_batched(SessionHandler& sessions, StatsSlot& stats) {
-    std::vector<OVERLAPPED_ENTRY> entries(static_cast<std::size_t>(core_.options.batch));
+// [snippet:rounds]
+// One round: packets from the port, then the receives deferred in the last round (--rounds),
+// each session's one turn; what they defer waits for the next, so a session with data always
+// waiting keeps no packet waiting. A round takes up to --batch packets, or as many as it has
+// deferred receives if more (at most max_batch): else each round's one packet would wait for
+// every deferred session's turn. With deferred work the worker does not sleep on the port.
+void EchoServer::Impl::work_rounds(SessionHandler& sessions, StatsSlot& stats, Deferred& deferred) {
+    const auto batch = static_cast<std::size_t>(core_.options.batch);
+    std::vector<OVERLAPPED_ENTRY> entries(batch);
+    std::vector<iocp::Completion> taken;
+    Deferred ready;  // this round's turn for last round's deferrals
     for (;;) {
-        stats.add(Counter::dequeue_calls);
-        const iocp::DequeuedMany dequeued = core_.port.get_many(entries, worker_wait_ms);
-        if (dequeued.entries.empty()) {
-            if (dequeued.timed_out()) {
-                continue;  // nothing happened for a second: wait again
-            }
-            return;  // the port was closed under us (Windows only): leave
+        ready.swap(deferred);  // `deferred` is empty now: it fills for the next round
+        const DWORD wait = ready.empty() ? worker_wait_ms : 0;
+        const std::size_t want =
+            std::max(batch, std::min(ready.size(), static_cast<std::size_t>(max_batch)));
+        if (entries.size() < want) {
+            entries.resize(want);
         }
-        const std::span<OVERLAPPED_ENTRY> taken = dequeued.entries;
-        stats.raise(Maximum::largest_batch, taken.size());
+        taken.clear();
+        DWORD error = ERROR_SUCCESS;        // when nothing was taken: why
+        stats.add(Counter::dequeue_calls);  // each call, whatever it returns
+        if (want == 1) {
+            const iocp::Dequeued dequeued = core_.port.get(wait);
+            if (dequeued.outcome == iocp::DequeueOutcome::no_packet) {
+                error = dequeued.completion.error;
+            } else {
+                taken.push_back(dequeued.completion);  // a failed I/O too, with its error
+            }
+        } else {
+            const iocp::DequeuedMany dequeued =
+                core_.port.get_many(std::span{entries}.first(want), wait);
+            error = dequeued.error;
+            stats.raise(Maximum::largest_batch, dequeued.entries.size());
+            for (const OVERLAPPED_ENTRY& entry : dequeued.entries) {
+                // A failed I/O shows only in the entry's status (Internal): to_completion()
+                // turns it into done.error, as GetQueuedCompletionStatus's FALSE would.
+                taken.push_back(iocp::to_completion(entry));
+            }
+        }
         int sentinels = 0;
-        for (const OVERLAPPED_ENTRY& entry : taken) {
-            // A failed I/O shows only in the entry's status (Internal): to_completion() turns it
-            // into done.error, as GetQueuedCompletionStatus's FALSE and GetLastError() would.
-            const iocp::Completion done = iocp::to_completion(entry);
+        for (const iocp::Completion& done : taken) {
             if (done.overlapped == nullptr) {
                 sentinels += done.key == stop_key ? 1 : 0;  // nothing else is posted without one
                 continue;
@@ -220,6 +230,10 @@ void EchoServer::Impl::work_batched(SessionHandler& sessions, StatsSlot& stats) 
             // context is ours again. Leaving it unhandled would leave I/O in flight.
             dispatch(done, sessions, stats);
         }
+        for (const iocp::Completion& done : ready) {
+            dispatch(done, sessions, stats);
+        }
+        ready.clear();
         if (sentinels > 0) {
             // stop() posted one per worker and this one took `sentinels`: give back all but
             // its own, so that every other worker still gets one, then leave.
@@ -229,8 +243,12 @@ void EchoServer::Impl::work_batched(SessionHandler& sessions, StatsSlot& stats) 
             }
             return;
         }
+        if (taken.empty() && error != WAIT_TIMEOUT) {
+            return;  // the port was closed under us (Windows only): leave
+        }
     }
 }
+// [/snippet]
 
 ServerCounters EchoServer::Impl::counters() const {
     const StatsTotals totals = core_.stats.total();

@@ -12,16 +12,26 @@
 #include "server_core.h"
 #include "session_timeouts.h"
 
+#include "iocp/completion_port.h"
+
 #include <chrono>
 #include <optional>
+#include <vector>
 
 namespace ch04 {
 
-// A worker's (or other thread's) hands on the sessions: the shared core, and the statistics
-// slot that only this thread writes.
+// Receives that completed at once on a worker in rounds (--rounds): each is handled in the
+// worker's next round, as if it were a packet that worker dequeued then (server.cpp).
+using Deferred = std::vector<iocp::Completion>;
+
+// A worker's (or other thread's) hands on the sessions: the shared core, the statistics slot
+// that only this thread writes and, on a worker in rounds only, its deferred list.
 class SessionHandler {
 public:
-    SessionHandler(ServerCore& core, StatsSlot& stats) noexcept : core_(core), stats_(stats) {}
+    SessionHandler(ServerCore& core, StatsSlot& stats, Deferred* deferred = nullptr) noexcept
+        : core_(core), stats_(stats), deferred_(deferred) {}
+    // From now on a receive done at once goes to the port: the worker is leaving its rounds.
+    void stop_deferring() noexcept { deferred_ = nullptr; }
 
     // A new connection: TCP_NODELAY, the port, skip-on-success, a place in the table (or closed
     // at once by --max-sessions) and its first receive. Throws std::system_error when the
@@ -54,12 +64,14 @@ private:
     static void release_buffers_locked(PerSocketContext& session) noexcept;
     void settle_locked(PerSocketContext& session);
     bool hand_to_port(PerSocketContext& session, PerIoContext& io, DWORD bytes);
+    bool defer(PerSocketContext& session, DWORD bytes) noexcept;
     void abandon_settled_locked(PerSocketContext& session) noexcept;
     void free(PerSocketContext& session);
     static SessionTimeouts::TimePoint now() { return std::chrono::steady_clock::now(); }
 
     ServerCore& core_;
     StatsSlot& stats_;
+    Deferred* deferred_;  // null: not a worker in rounds, so no next round to defer to
 };
 
 }  // namespace ch04

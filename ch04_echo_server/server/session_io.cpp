@@ -2,6 +2,7 @@
 // and the inline path of skip-on-success (see session.h).
 #include "session.h"
 
+#include <new>
 #include <span>
 
 namespace ch04 {
@@ -103,7 +104,7 @@ bool SessionHandler::post_send_locked(PerSocketContext& session) {
 // --skip-on-success: a receive or send that completed at once queued no packet, so the thread
 // that posted it handles it: a send here, as a worker handles a dequeued one (handling it may
 // post another send that completes at once, hence the loop, bounded by inline_limit); a
-// receive always goes to the port as a packet, behind the other sessions' packets.
+// receive waits its turn: in the worker's next round (--rounds), else as a packet in the port.
 void SessionHandler::settle_locked(PerSocketContext& session) {
     int handled = 0;
     while (session.receive_now || session.send_now) {
@@ -113,8 +114,11 @@ void SessionHandler::settle_locked(PerSocketContext& session) {
         done_now.reset();
         // A receive done at once is a client with data waiting, and its echo posts the next one:
         // handled here, a pipelined or quick client keeps this worker in a loop while every
-        // packet of every other session waits (issue #16: p99 4-7x asio's). As a packet it
-        // waits its turn. A send's completion only frees its chunks: no new work comes of it.
+        // packet of every other session waits (issue #16: p99 4-7x asio's). Deferred or as a
+        // packet it waits its turn. A send's completion only frees its chunks: no new work.
+        if (!send && defer(session, bytes)) {
+            continue;  // still in flight (counted) until the next round handles it
+        }
         if ((!send || handled >= inline_limit) &&
             hand_to_port(session, send ? session.send : session.receive, bytes)) {
             continue;  // still in flight (counted) until a worker dequeues it
@@ -160,6 +164,31 @@ bool SessionHandler::hand_to_port(PerSocketContext& session, PerIoContext& io, D
     // Handling it here instead is still right, only less fair to other sessions.
     core_.log.warn("PostQueuedCompletionStatus failed (error ", error, ")");
     return false;
+}
+
+// --rounds: the worker's next round dispatches this as the packet it did not post. Until then
+// it is in flight as that packet would be (outstanding and io_in_flight still count it, so the
+// session stays alive and stop() waits for it); the worker leaves no round with it unhandled.
+bool SessionHandler::defer(PerSocketContext& session, DWORD bytes) noexcept {
+    if (deferred_ == nullptr) {
+        return false;  // not a worker in rounds: no next round here
+    }
+    // A session deferred here stays with this worker while its data keeps waiting, and a slow
+    // worker's sessions always have data waiting: without a bound one worker ends up with most
+    // sessions, each waiting for all of them. Beyond its share the port takes them, and
+    // whichever worker is free.
+    const std::size_t share = core_.sessions.alive() / static_cast<std::size_t>(core_.workers());
+    if (deferred_->size() > share) {
+        return false;
+    }
+    try {
+        deferred_->push_back(iocp::Completion{bytes, reinterpret_cast<ULONG_PTR>(&session),
+                                              &session.receive.overlapped, ERROR_SUCCESS});
+    } catch (const std::bad_alloc&) {
+        return false;  // no room to defer it: the port takes it instead
+    }
+    stats_.add(Counter::inline_completions);  // no packet queued for it
+    return true;
 }
 
 }  // namespace ch04

@@ -543,6 +543,48 @@ TEST_P(TunedServer, CallCountersMatchAnExchangeOfKnownShape) {
     check_call_counters(GetParam().options());
 }
 
+// [Rounds: a receive done at once waits for the worker's next round, not in the port]
+// One client sends 256 KiB at once (16 receives' worth, so receives find data waiting and
+// complete at once) and reads it all back; returns the server's final counters.
+ch04::ServerCounters echo_a_burst(ch04::ServerOptions options) {
+    constexpr std::size_t size = 256 * 1024;
+    options.threads = 1;
+    TestServer test{options};
+    {
+        iocp::UniqueSocket client = connect_with_timeout(test.server.port());
+        std::vector<std::byte> burst(size);
+        for (std::size_t i = 0; i < size; ++i) {
+            burst[i] = static_cast<std::byte>(i * 7 % 251);
+        }
+        send_all(client.get(), burst);  // the echo queue (1 MiB) holds it all: no deadlock
+        EXPECT_EQ(receive_exactly(client.get(), size), burst);
+    }
+    EXPECT_TRUE(iocp::testing::poll_until([&] { return test.server.counters().closed == 1; },
+                                          std::chrono::seconds{10}));
+    const ch04::ServerCounters c = test.server.stop();
+    expect_all_freed(c);
+    EXPECT_EQ(c.bytes_sent, size);
+    return c;
+}
+
+TEST(ServerRounds, AReceiveDoneAtOnceIsDeferredToTheNextRoundWithNoPost) {
+    iocp::WinsockSession winsock;
+    ch04::ServerOptions rounds;  // the default: skip-on-success, in rounds
+    ASSERT_TRUE(rounds.skip_on_success && rounds.rounds);
+    ch04::ServerOptions posting = rounds;
+    posting.rounds = false;
+    const ch04::ServerCounters posted = echo_a_burst(posting);
+    const ch04::ServerCounters deferred = echo_a_burst(rounds);
+    if (posted.skip_sessions == 0) {
+        GTEST_SKIP() << "the Winsock provider has no IFS handles: nothing completes at once";
+    }
+    // Without rounds each receive done at once is posted back to the port; the one sentinel
+    // is the only other post. In rounds none is: the worker's next round handles them.
+    EXPECT_GT(posted.post_calls, 1u) << "no receive completed at once";
+    EXPECT_EQ(deferred.post_calls, 1u);
+    EXPECT_GT(deferred.inline_completions, 0u);  // a deferred receive queued no packet
+}
+
 // K clients connected and idle: each session holds its one posted receive's buffer (16 KiB by
 // default), or none in zero-byte mode, and its context; after stop(), nothing.
 void check_bytes_held(const ch04::ServerOptions& options, std::uint64_t per_session) {

@@ -83,7 +83,7 @@ struct ServerOptions {
     bool gather_sends = false;    // one WSASend for up to 64 queued chunks
     bool reuse_buffers = false;   // move and recycle buffers instead of allocating per receive
     bool skip_on_success = true;  // FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: inline completions
-    bool rounds = true;           // skip_on_success: receives done at once wait a round
+    bool rounds = false;          // skip_on_success: receives done at once wait a round
 };
 
 // What the server has done; the counters that must come back to zero are marked.

@@ -468,6 +468,7 @@ const std::vector<std::vector<std::string>>& variant_arguments() {
     static const std::vector<std::vector<std::string>> variants{
         {"--zero-byte-recv"},          // no receive buffer while a client is silent
         {"--no-skip-on-success"},      // every completion as a packet (the default skips)
+        {"--rounds"},                  // a receive done at once waits a round, not in the port
         {"--reuse-buffers"},           // no allocation per receive
         {"--gather-sends"},            // queued echo leaves in one WSASend
         {"--batch", "16"},             // GetQueuedCompletionStatusEx, 16 at a time

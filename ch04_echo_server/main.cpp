@@ -279,8 +279,8 @@ int main(int argc, char** argv) {
                      "FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: I/O done at once is handled "
                      "without a packet (IFS providers only)");
     server->add_flag("--rounds,!--no-rounds", options.rounds,
-                     "With --skip-on-success: a receive done at once waits for the worker's next "
-                     "round instead of going to the port as a posted packet");
+                     "With --skip-on-success: a receive done at once waits on a list for a round "
+                     "(any worker's) instead of going to the port as a posted packet");
     server->add_option("--duration", server_command.duration_s, "Stop after this many seconds")
         ->check(CLI::Range(0.0, 86'400.0));
     server->add_option("--exit-after", server_command.exit_after,

@@ -84,6 +84,11 @@ struct PerSocketContext {
     // packet will come for it: settle_locked() is its completion. Still counted as in flight.
     std::optional<DWORD> receive_now;
     std::optional<DWORD> send_now;
+    // --rounds: while its receive done at once waits in the workers' shared list (server_core.h),
+    // the next session in that list and the receive's byte count. Written under the list's lock
+    // on the way in; after a worker takes it out, only that worker's, until it dispatches it.
+    PerSocketContext* deferred_next = nullptr;
+    DWORD deferred_bytes = 0;
     std::optional<FrameAssembler> frames;  // packet mode
     // --idle-timeout and --send-stall: when it was last heard, whether its reading is paused,
     // since when its echo has not moved.

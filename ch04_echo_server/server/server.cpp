@@ -15,6 +15,7 @@
 #include "iocp/loopback.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <optional>
@@ -74,13 +75,15 @@ public:
 
 private:
     void work(int index) noexcept;
-    void work_rounds(SessionHandler& sessions, StatsSlot& stats, Deferred& deferred);
+    void work_rounds(SessionHandler& sessions, StatsSlot& stats);
     void dispatch(const iocp::Completion& done, SessionHandler& sessions, StatsSlot& stats);
+    void dispatch_deferred(PerSocketContext* chain, SessionHandler& sessions, StatsSlot& stats);
 
     ServerCore core_;
     Acceptor acceptor_;
     std::uint16_t port_ = 0;
     std::vector<std::thread> workers_;
+    std::atomic<int> in_rounds_{0};  // workers not yet leaving: the last out drains the list
     std::optional<Housekeeper> housekeeper_;
     bool stopped_ = false;
     ServerCounters final_{};
@@ -102,6 +105,7 @@ EchoServer::Impl::Impl(const ServerOptions& options, iocp::Logger& log, IoCalls 
         }
     }
     // ...the worker threads, waiting on the port...
+    in_rounds_ = core_.workers();
     for (int i = 0; i < core_.workers(); ++i) {
         workers_.emplace_back([this, i] { work(i); });
     }
@@ -132,10 +136,9 @@ EchoServer::Impl::~Impl() {
 // [snippet:worker]
 void EchoServer::Impl::work(int index) noexcept {
     StatsSlot& stats = core_.stats.worker(static_cast<std::size_t>(index));  // this thread's
-    Deferred deferred;  // --rounds: receives done at once, for the next round
-    SessionHandler sessions{core_, stats, core_.options.rounds ? &deferred : nullptr};
+    SessionHandler sessions{core_, stats, core_.options.rounds ? &core_.deferred : nullptr};
     try {
-        work_rounds(sessions, stats, deferred);
+        work_rounds(sessions, stats);
     } catch (...) {
         // The port itself failed: nothing more can be dequeued. stop() reports it.
         const std::lock_guard lock{error_mutex_};
@@ -143,11 +146,29 @@ void EchoServer::Impl::work(int index) noexcept {
             error_ = std::current_exception();
         }
     }
-    // Deferred I/O is in flight, and stop() waits for it: handle it before leaving. Whatever
-    // completes at once meanwhile goes to the port (by now stop() has closed every session).
+    // Deferred receives are I/O in flight, and stop() waits for them. While a worker is still
+    // in its rounds it takes them; the last one out takes the rest. Whatever completes at once
+    // meanwhile goes to the port (by now stop() has closed every session). Order matters: stop
+    // deferring first, then count out, so once the count is 0 no one adds to the list.
     sessions.stop_deferring();
-    for (const iocp::Completion& done : Deferred{std::move(deferred)}) {
-        dispatch(done, sessions, stats);
+    if (in_rounds_.fetch_sub(1) == 1) {
+        while (PerSocketContext* const chain = core_.deferred.take(SIZE_MAX)) {
+            dispatch_deferred(chain, sessions, stats);
+        }
+    }
+}
+
+// This worker's turns from the shared list: each as the packet its receive did not post.
+void EchoServer::Impl::dispatch_deferred(PerSocketContext* chain, SessionHandler& sessions,
+                                         StatsSlot& stats) {
+    while (chain != nullptr) {
+        PerSocketContext& session = *chain;
+        // Read before dispatching: the handler may defer the session again (which rewrites
+        // deferred_next) or free it.
+        chain = session.deferred_next;
+        dispatch(iocp::Completion{session.deferred_bytes, reinterpret_cast<ULONG_PTR>(&session),
+                                  &session.receive.overlapped, ERROR_SUCCESS},
+                 sessions, stats);
     }
 }
 void EchoServer::Impl::dispatch(const iocp::Completion& done, SessionHandler& sessions,
@@ -181,21 +202,26 @@ void EchoServer::Impl::dispatch(const iocp::Completion& done, SessionHandler& se
 // [/snippet]
 
 // [snippet:rounds]
-// One round: packets from the port, then the receives deferred in the last round (--rounds),
-// each session's one turn; what they defer waits for the next, so a session with data always
-// waiting keeps no packet waiting. A round takes up to --batch packets, or as many as it has
-// deferred receives if more (at most max_batch): else each round's one packet would wait for
-// every deferred session's turn. With deferred work the worker does not sleep on the port.
-void EchoServer::Impl::work_rounds(SessionHandler& sessions, StatsSlot& stats, Deferred& deferred) {
+// One round: packets from the port, then a share of the receives deferred by all the workers
+// (--rounds), each session's one turn; what they defer waits for a later round, so a session
+// with data always waiting keeps no packet waiting. The share is the list's size over the
+// workers (at least one), taken after the packets, so whichever worker is free serves them and
+// none keeps them. A round takes up to --batch packets, or as many as its share if more (at most
+// max_batch): else each round's one packet would wait for every deferred session's turn. With
+// deferred work waiting the worker does not sleep on the port.
+void EchoServer::Impl::work_rounds(SessionHandler& sessions, StatsSlot& stats) {
     const auto batch = static_cast<std::size_t>(core_.options.batch);
+    const auto workers = static_cast<std::size_t>(core_.workers());
+    const auto share_of = [workers](std::size_t waiting) {
+        return (waiting + workers - 1) / workers;
+    };
     std::vector<OVERLAPPED_ENTRY> entries(batch);
     std::vector<iocp::Completion> taken;
-    Deferred ready;  // this round's turn for last round's deferrals
     for (;;) {
-        ready.swap(deferred);  // `deferred` is empty now: it fills for the next round
-        const DWORD wait = ready.empty() ? worker_wait_ms : 0;
+        const std::size_t waiting = core_.deferred.size();  // a glance; 0 without --rounds
+        const DWORD wait = waiting == 0 ? worker_wait_ms : 0;
         const std::size_t want =
-            std::max(batch, std::min(ready.size(), static_cast<std::size_t>(max_batch)));
+            std::max(batch, std::min(share_of(waiting), static_cast<std::size_t>(max_batch)));
         if (entries.size() < want) {
             entries.resize(want);
         }
@@ -220,6 +246,9 @@ void EchoServer::Impl::work_rounds(SessionHandler& sessions, StatsSlot& stats, D
                 taken.push_back(iocp::to_completion(entry));
             }
         }
+        // Taken now, before this round defers anything: what the packets' handlers defer goes
+        // to the back, for a later round (this worker's or another's).
+        PerSocketContext* const turns = core_.deferred.take(share_of(core_.deferred.size()));
         int sentinels = 0;
         for (const iocp::Completion& done : taken) {
             if (done.overlapped == nullptr) {
@@ -230,10 +259,7 @@ void EchoServer::Impl::work_rounds(SessionHandler& sessions, StatsSlot& stats, D
             // context is ours again. Leaving it unhandled would leave I/O in flight.
             dispatch(done, sessions, stats);
         }
-        for (const iocp::Completion& done : ready) {
-            dispatch(done, sessions, stats);
-        }
-        ready.clear();
+        dispatch_deferred(turns, sessions, stats);  // taken: ours to handle, sentinel or not
         if (sentinels > 0) {
             // stop() posted one per worker and this one took `sentinels`: give back all but
             // its own, so that every other worker still gets one, then leave.

@@ -58,6 +58,39 @@ void SessionTable::leak() {
     alive_ = 0;
 }
 
+void DeferredReceives::push(PerSocketContext& session, DWORD bytes) noexcept {
+    const std::lock_guard lock{mutex_};
+    session.deferred_next = nullptr;
+    session.deferred_bytes = bytes;
+    if (tail_ == nullptr) {
+        head_ = &session;
+    } else {
+        tail_->deferred_next = &session;
+    }
+    tail_ = &session;
+    size_.store(size_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+PerSocketContext* DeferredReceives::take(std::size_t most) noexcept {
+    const std::lock_guard lock{mutex_};
+    PerSocketContext* const first = head_;
+    if (first == nullptr || most == 0) {
+        return nullptr;
+    }
+    PerSocketContext* last = first;
+    std::size_t count = 1;
+    for (; count < most && last->deferred_next != nullptr; ++count) {
+        last = last->deferred_next;
+    }
+    head_ = last->deferred_next;
+    if (head_ == nullptr) {
+        tail_ = nullptr;
+    }
+    last->deferred_next = nullptr;  // cut: the chain ends here
+    size_.store(size_.load(std::memory_order_relaxed) - count, std::memory_order_relaxed);
+    return first;
+}
+
 ServerCore::ServerCore(const ServerOptions& server_options, IoCalls io_calls, iocp::Logger& logger,
                        int worker_count)
     : options(server_options),

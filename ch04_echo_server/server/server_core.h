@@ -51,6 +51,32 @@ private:
 };
 // [/snippet]
 
+// [snippet:deferred_receives]
+// --rounds: the receives that completed at once on the workers, each waiting for a worker's
+// round (server.cpp), oldest first. One list for all workers: whichever is free takes the next
+// turns, so no worker keeps the sessions whose data keeps arriving (a list per worker let the
+// two workers' loads drift apart: p99 up to 2x asio's). Intrusive, through the sessions: a
+// session has one receive, so it is in the list at most once; adding never allocates, so it
+// never fails, and the lock is held for a few pointer writes only.
+class DeferredReceives {
+public:
+    // Adds `session`'s receive, done at once with `bytes`, at the back. The caller holds the
+    // session's lock; the receive stays counted as in flight until a worker dispatches it.
+    void push(PerSocketContext& session, DWORD bytes) noexcept;
+    // Takes up to `most` from the front: a chain through deferred_next, ending in null. The
+    // chain is the caller's alone; it must dispatch every one of them.
+    PerSocketContext* take(std::size_t most) noexcept;
+    // A glance: other workers may add or take meanwhile.
+    std::size_t size() const noexcept { return size_.load(std::memory_order_relaxed); }
+
+private:
+    std::mutex mutex_;  // taken under a session's lock, never the other way round
+    PerSocketContext* head_ = nullptr;
+    PerSocketContext* tail_ = nullptr;
+    std::atomic<std::size_t> size_{0};  // written under mutex_; read without it by size()
+};
+// [/snippet]
+
 // WorkerStats slots beyond the workers' own: one for each thread that is not a worker.
 enum class Slot : std::size_t {
     acceptor = 0,     // the blocking accept thread (--accept blocking)
@@ -68,6 +94,7 @@ public:
     iocp::CompletionPort port;
     WorkerStats stats;  // the workers' slots, then the Slot ones
     SessionTable sessions;
+    DeferredReceives deferred;  // --rounds: shared by all the workers
     std::atomic<bool> stopping{false};
     bool ifs_handles = false;  // --skip-on-success: the provider's handles allow it (read-only)
     std::atomic<bool> skip_failure_logged{false};  // warn once, not once per session

@@ -20,15 +20,12 @@
 
 namespace ch04 {
 
-// Receives that completed at once on a worker in rounds (--rounds): each is handled in the
-// worker's next round, as if it were a packet that worker dequeued then (server.cpp).
-using Deferred = std::vector<iocp::Completion>;
-
 // A worker's (or other thread's) hands on the sessions: the shared core, the statistics slot
-// that only this thread writes and, on a worker in rounds only, its deferred list.
+// that only this thread writes and, on a worker in rounds only, the workers' deferred list.
 class SessionHandler {
 public:
-    SessionHandler(ServerCore& core, StatsSlot& stats, Deferred* deferred = nullptr) noexcept
+    SessionHandler(ServerCore& core, StatsSlot& stats,
+                   DeferredReceives* deferred = nullptr) noexcept
         : core_(core), stats_(stats), deferred_(deferred) {}
     // From now on a receive done at once goes to the port: the worker is leaving its rounds.
     void stop_deferring() noexcept { deferred_ = nullptr; }
@@ -71,7 +68,7 @@ private:
 
     ServerCore& core_;
     StatsSlot& stats_;
-    Deferred* deferred_;  // null: not a worker in rounds, so no next round to defer to
+    DeferredReceives* deferred_;  // null: not a worker in rounds, so no round to defer to
 };
 
 }  // namespace ch04

@@ -2,7 +2,6 @@
 // and the inline path of skip-on-success (see session.h).
 #include "session.h"
 
-#include <new>
 #include <span>
 
 namespace ch04 {
@@ -104,7 +103,7 @@ bool SessionHandler::post_send_locked(PerSocketContext& session) {
 // --skip-on-success: a receive or send that completed at once queued no packet, so the thread
 // that posted it handles it: a send here, as a worker handles a dequeued one (handling it may
 // post another send that completes at once, hence the loop, bounded by inline_limit); a
-// receive waits its turn: in the worker's next round (--rounds), else as a packet in the port.
+// receive waits its turn: in the workers' deferred list (--rounds), else as a packet in the port.
 void SessionHandler::settle_locked(PerSocketContext& session) {
     int handled = 0;
     while (session.receive_now || session.send_now) {
@@ -117,7 +116,7 @@ void SessionHandler::settle_locked(PerSocketContext& session) {
         // packet of every other session waits (issue #16: p99 4-7x asio's). Deferred or as a
         // packet it waits its turn. A send's completion only frees its chunks: no new work.
         if (!send && defer(session, bytes)) {
-            continue;  // still in flight (counted) until the next round handles it
+            continue;  // still in flight (counted) until a worker's round handles it
         }
         if ((!send || handled >= inline_limit) &&
             hand_to_port(session, send ? session.send : session.receive, bytes)) {
@@ -166,27 +165,15 @@ bool SessionHandler::hand_to_port(PerSocketContext& session, PerIoContext& io, D
     return false;
 }
 
-// --rounds: the worker's next round dispatches this as the packet it did not post. Until then
-// it is in flight as that packet would be (outstanding and io_in_flight still count it, so the
-// session stays alive and stop() waits for it); the worker leaves no round with it unhandled.
+// --rounds: a worker's round dispatches this as the packet it did not post. Until then it is
+// in flight as that packet would be (outstanding and io_in_flight still count it, so the
+// session stays alive and stop() waits for it); the workers leave none of them unhandled.
 bool SessionHandler::defer(PerSocketContext& session, DWORD bytes) noexcept {
     if (deferred_ == nullptr) {
-        return false;  // not a worker in rounds: no next round here
+        return false;  // not a worker in rounds: no round here to defer to
     }
-    // A session deferred here stays with this worker while its data keeps waiting, and a slow
-    // worker's sessions always have data waiting: without a bound one worker ends up with most
-    // sessions, each waiting for all of them. Beyond its share the port takes them, and
-    // whichever worker is free.
-    const std::size_t share = core_.sessions.alive() / static_cast<std::size_t>(core_.workers());
-    if (deferred_->size() > share) {
-        return false;
-    }
-    try {
-        deferred_->push_back(iocp::Completion{bytes, reinterpret_cast<ULONG_PTR>(&session),
-                                              &session.receive.overlapped, ERROR_SUCCESS});
-    } catch (const std::bad_alloc&) {
-        return false;  // no room to defer it: the port takes it instead
-    }
+    // No share to cap: the list is every worker's, and whichever is free takes the next turns.
+    deferred_->push(session, bytes);
     stats_.add(Counter::inline_completions);  // no packet queued for it
     return true;
 }

@@ -543,7 +543,7 @@ TEST_P(TunedServer, CallCountersMatchAnExchangeOfKnownShape) {
     check_call_counters(GetParam().options());
 }
 
-// [Rounds: a receive done at once waits for the worker's next round, not in the port]
+// [Rounds: a receive done at once waits for a worker's round, not in the port]
 // One client sends 256 KiB at once (16 receives' worth, so receives find data waiting and
 // complete at once) and reads it all back; returns the server's final counters.
 ch04::ServerCounters echo_a_burst(ch04::ServerOptions options) {
@@ -580,7 +580,7 @@ TEST(ServerRounds, AReceiveDoneAtOnceIsDeferredToTheNextRoundWithNoPost) {
         GTEST_SKIP() << "the Winsock provider has no IFS handles: nothing completes at once";
     }
     // Without rounds each receive done at once is posted back to the port; the one sentinel
-    // is the only other post. In rounds none is: the worker's next round handles them.
+    // is the only other post. In rounds none is: a later round handles them.
     EXPECT_GT(posted.post_calls, 1u) << "no receive completed at once";
     EXPECT_EQ(deferred.post_calls, 1u);
     EXPECT_GT(deferred.inline_completions, 0u);  // a deferred receive queued no packet

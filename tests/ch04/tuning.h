@@ -61,7 +61,7 @@ inline std::string tuning_name(const ::testing::TestParamInfo<Tuning>& info) {
 
 // What every option's counters must say whatever the run: an option that is off did nothing,
 // and a batch never exceeds its size (unless receives were deferred: with skip-on-success and
-// rounds, a worker takes as many packets as it has deferred receives, up to 1024).
+// rounds, a worker takes as many packets as its share of the deferred receives, up to 1024).
 inline void expect_options_kept_to(const Tuning& tuning, const ServerCounters& counters) {
     if (!(tuning.skip_on_success && tuning.rounds)) {
         EXPECT_LE(counters.largest_batch, static_cast<std::uint64_t>(tuning.batch));

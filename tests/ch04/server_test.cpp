@@ -171,12 +171,19 @@ TEST(ServerFaults, AClientThatResetsMidSendCostsOnlyItsSession) {
     expect_all_freed(test.server.stop());
 }
 
+// A client that sends and never reads: non-blocking, so that a full path shows as
+// WSAEWOULDBLOCK instead of blocking the test.
+iocp::UniqueSocket connect_greedy(std::uint16_t port) {
+    iocp::UniqueSocket greedy = connect_with_timeout(port);
+    u_long non_blocking = 1;
+    iocp::check_wsa(ioctlsocket(greedy.get(), FIONBIO, &non_blocking), "ioctlsocket");
+    return greedy;
+}
+
 void check_held_to_the_bound(ch04::ServerOptions options) {
     options.max_pending_bytes = 256 * 1024;
     TestServer test{options};
-    iocp::UniqueSocket greedy = connect_with_timeout(test.server.port());
-    u_long non_blocking = 1;
-    iocp::check_wsa(ioctlsocket(greedy.get(), FIONBIO, &non_blocking), "ioctlsocket");
+    iocp::UniqueSocket greedy = connect_greedy(test.server.port());
     // Send without ever reading until the server pauses this session's reading: its echo
     // cannot leave (we do not read it), so its queue fills. Bounded in bytes and time.
     const std::vector<char> chunk(64 * 1024, 'x');
@@ -637,9 +644,7 @@ TEST(ServerReports, AnUnreadBacklogIsHeldWhileItWaitsAndFreedAfterStop) {
     ch04::ServerOptions options;
     options.max_pending_bytes = 256 * 1024;
     TestServer test{options};
-    iocp::UniqueSocket greedy = connect_with_timeout(test.server.port());
-    u_long non_blocking = 1;
-    iocp::check_wsa(ioctlsocket(greedy.get(), FIONBIO, &non_blocking), "ioctlsocket");
+    iocp::UniqueSocket greedy = connect_greedy(test.server.port());
     const std::vector<char> chunk(64 * 1024, 'x');
     const bool paused = iocp::testing::poll_until(
         [&] {

@@ -10,7 +10,7 @@
 #                                              go to ctest: -R ch03, -L slow, -E docs.
 #   ./tutorial.sh bench [--quick] [ARGS...]    set up and build, then measure chapter 4's
 #                                              server against asio (bench/echo_bench.cpp;
-#                                              about 15 minutes, --quick 2) and write
+#                                              about 13 minutes, --quick 2) and write
 #                                              bench/results/ (--quick: build/bench-quick/).
 #                                              ARGS go to echo_bench.
 #   ./tutorial.sh stress [--runs N] [--jobs J] [--no-busy] [CTEST ARGS...]

@@ -15,10 +15,7 @@
 
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <ctime>
-#include <mutex>
-#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <string_view>
@@ -32,8 +29,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto answer_limit = 30s;  // for the "listening on" line, and for each report
-constexpr auto exit_limit = 10s;    // for a server to stop once its stdin has ended
+constexpr std::chrono::milliseconds answer_limit = 30s;  // to listen, and for each report
+constexpr auto exit_limit = 10s;  // for a server to stop once its stdin has ended
 
 [[noreturn]] void throw_errno(const std::string& what, int error = errno) {
     throw std::system_error(error, std::generic_category(), what);
@@ -111,21 +108,12 @@ public:
         // Our copies of the child's ends are closed as `input` and `output` go, so the output
         // pipe ends when the child and its own children are gone.
         reader_ = std::thread([this] { read_output(); });
-
-        std::unique_lock lock{mutex_};
-        const bool ready =
-            changed_.wait_for(lock, answer_limit, [&] { return output_.port() != 0 || ended_; });
-        port_ = output_.port();  // set once: read without the lock from here on
-        if (port_ != 0) {
-            return;
+        try {
+            port_ = output_.wait_for_port(command[command.size() > 1 ? 1 : 0], answer_limit);
+        } catch (...) {
+            stop();
+            throw;
         }
-        const std::string said = output_.last_lines();
-        lock.unlock();
-        stop();
-        throw std::runtime_error(
-            command[command.size() > 1 ? 1 : 0] +
-            (ready ? " exited before it listened" : " did not listen within 30 s") +
-            (said.empty() ? std::string{} : ": " + said));
     }
 
     ~ChildServer() override { stop(); }
@@ -135,22 +123,13 @@ public:
     std::uint16_t port() const override { return port_; }
 
     ServerValues report() override {
-        std::unique_lock lock{mutex_};
         output_.clear_reports();
-        lock.unlock();
         constexpr std::string_view request = "report\n";
         if (::write(input_.get(), request.data(), request.size()) !=
             static_cast<ssize_t>(request.size())) {
             throw_errno("writing to a benchmark server's stdin");
         }
-        lock.lock();
-        std::optional<std::string> line;
-        changed_.wait_for(lock, answer_limit,
-                          [&] { return (line = output_.take_report()) || ended_; });
-        if (!line) {
-            throw std::runtime_error("a benchmark server gave no report line within 30 s");
-        }
-        return parse_report(*line);
+        return output_.wait_for_report(answer_limit);
     }
 
 private:
@@ -193,24 +172,17 @@ private:
             if (got <= 0) {
                 break;
             }
-            const std::lock_guard lock{mutex_};
             output_.add(std::string_view{chunk, static_cast<std::size_t>(got)});
-            changed_.notify_all();
         }
-        const std::lock_guard lock{mutex_};
-        ended_ = true;
-        changed_.notify_all();
+        output_.end();
     }
 
     pid_t pid_ = 0;
     Descriptor input_;       // the write end of the child's stdin
     Descriptor from_child_;  // the read end of its stdout and stderr
     std::thread reader_;
-    std::mutex mutex_;  // what follows, written by reader_
-    std::condition_variable changed_;
-    ServerOutput output_;
-    bool ended_ = false;
-    std::uint16_t port_ = 0;  // output_'s, once it has come
+    ServerOutput output_;     // what the child printed, as reader_ reads it
+    std::uint16_t port_ = 0;  // from output_, set once in the constructor
 };
 
 double micros(std::chrono::nanoseconds value) {

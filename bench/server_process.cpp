@@ -4,14 +4,13 @@
 #include "iocp/error.h"
 
 #include <chrono>
-#include <optional>
 #include <string_view>
 #include <stdexcept>
 
 namespace bench {
 namespace {
 
-constexpr auto start_limit = std::chrono::seconds{30};
+constexpr std::chrono::milliseconds start_limit{30'000};  // to listen, and for each report
 constexpr DWORD exit_wait_ms = 10'000;
 
 // One argument for CreateProcess's command line. Ours have no quotes; a space is quoted.
@@ -68,21 +67,12 @@ ServerProcess::ServerProcess(const std::filesystem::path& program,
     child_end.reset();  // the child has its copy; ours would keep the pipe open forever
     child_input.reset();
     reader_ = std::thread([this] { read_output(); });
-
-    std::unique_lock lock{mutex_};
-    const bool ready =
-        changed_.wait_for(lock, start_limit, [&] { return output_lines_.port() != 0 || ended_; });
-    port_ = output_lines_.port();  // set once: read without the lock from here on
-    if (port_ != 0) {
-        return;
+    try {
+        port_ = output_lines_.wait_for_port(program.filename().string(), start_limit);
+    } catch (...) {
+        stop();
+        throw;
     }
-    const std::string said = output_lines_.last_lines();
-    lock.unlock();
-    stop();
-    throw std::runtime_error(
-        program.filename().string() +
-        (ready ? " exited before it listened" : " did not listen within 30 s") +
-        (said.empty() ? std::string{} : ": " + said));
 }
 
 ServerProcess::~ServerProcess() {
@@ -103,32 +93,19 @@ void ServerProcess::read_output() noexcept {
             got == 0) {
             break;
         }
-        const std::lock_guard lock{mutex_};
         output_lines_.add(std::string_view{chunk.data(), got});
-        changed_.notify_all();
     }
-    const std::lock_guard lock{mutex_};
-    ended_ = true;
-    changed_.notify_all();
+    output_lines_.end();
 }
 
 ServerValues ServerProcess::report() {
-    std::unique_lock lock{mutex_};
     output_lines_.clear_reports();
-    lock.unlock();
     const std::string request = "report\n";
     DWORD written = 0;
     iocp::check_bool(WriteFile(input_.get(), request.data(), static_cast<DWORD>(request.size()),
                                &written, nullptr),
                      "WriteFile(server stdin)");
-    lock.lock();
-    std::optional<std::string> line;
-    changed_.wait_for(lock, start_limit,
-                      [&] { return (line = output_lines_.take_report()) || ended_; });
-    if (!line) {
-        throw std::runtime_error("a benchmark server gave no report line within 30 s");
-    }
-    return parse_report(*line);
+    return output_lines_.wait_for_report(start_limit);
 }
 
 void ServerProcess::stop() {

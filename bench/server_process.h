@@ -12,11 +12,9 @@
 
 #include "iocp/handle.h"
 
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,11 +45,8 @@ private:
     iocp::UniqueHandle output_;  // the pipe's read end; its write end is the child's
     iocp::UniqueHandle input_;   // the write end of the child's stdin
     std::thread reader_;
-    mutable std::mutex mutex_;  // what follows, written by reader_
-    std::condition_variable changed_;
-    ServerOutput output_lines_;  // what the child printed
-    std::uint16_t port_ = 0;     // output_lines_'s, once it has come
-    bool ended_ = false;         // the pipe closed: the child is gone
+    ServerOutput output_lines_;  // what the child printed, as reader_ reads it
+    std::uint16_t port_ = 0;     // from output_lines_, set once in the constructor
 };
 
 }  // namespace bench

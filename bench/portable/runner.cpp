@@ -428,6 +428,7 @@ std::uint16_t listening_port(const std::string& line) {
 
 void ServerOutput::add(std::string_view chunk) {
     constexpr std::size_t kept_lines = 8;
+    const std::lock_guard lock{mutex_};
     partial_.append(chunk);
     for (auto end = partial_.find('\n'); end != std::string::npos; end = partial_.find('\n')) {
         std::string line = partial_.substr(0, end);
@@ -446,9 +447,27 @@ void ServerOutput::add(std::string_view chunk) {
             last_lines_.pop_front();
         }
     }
+    changed_.notify_all();
+}
+
+void ServerOutput::end() {
+    const std::lock_guard lock{mutex_};
+    ended_ = true;
+    changed_.notify_all();
+}
+
+std::uint16_t ServerOutput::port() const {
+    const std::lock_guard lock{mutex_};
+    return port_;
+}
+
+void ServerOutput::clear_reports() {
+    const std::lock_guard lock{mutex_};
+    reports_.clear();
 }
 
 std::optional<std::string> ServerOutput::take_report() {
+    const std::lock_guard lock{mutex_};
     if (reports_.empty()) {
         return std::nullopt;
     }
@@ -458,11 +477,45 @@ std::optional<std::string> ServerOutput::take_report() {
 }
 
 std::string ServerOutput::last_lines() const {
+    const std::lock_guard lock{mutex_};
+    return last_lines_locked();
+}
+
+std::string ServerOutput::last_lines_locked() const {
     std::string said;
     for (const std::string& line : last_lines_) {
         said += (said.empty() ? "" : " | ") + line;
     }
     return said;
+}
+
+std::uint16_t ServerOutput::wait_for_port(const std::string& program,
+                                          std::chrono::milliseconds limit) {
+    std::unique_lock lock{mutex_};
+    const bool ended_or_listening =
+        changed_.wait_for(lock, limit, [&] { return port_ != 0 || ended_; });
+    if (port_ != 0) {
+        return port_;
+    }
+    const std::string said = last_lines_locked();
+    throw std::runtime_error(
+        program +
+        (ended_or_listening
+             ? " exited before it listened"
+             : " did not listen within " + std::to_string(limit.count() / 1000) + " s") +
+        (said.empty() ? std::string{} : ": " + said));
+}
+
+ServerValues ServerOutput::wait_for_report(std::chrono::milliseconds limit) {
+    std::unique_lock lock{mutex_};
+    changed_.wait_for(lock, limit, [&] { return !reports_.empty() || ended_; });
+    if (reports_.empty()) {
+        throw std::runtime_error("a benchmark server gave no report line within " +
+                                 std::to_string(limit.count() / 1000) + " s");
+    }
+    const std::string line = std::move(reports_.front());
+    reports_.pop_front();
+    return parse_report(line);
 }
 
 // [snippet:variants]

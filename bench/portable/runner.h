@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -18,6 +19,7 @@
 #include <iosfwd>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,21 +38,34 @@ std::uint16_t listening_port(const std::string& line);
 
 // A server's stdout and stderr as they arrive, in chunks of any size: its lines, the port of its
 // first "listening on" line, its "report:" lines not yet taken, and its last few lines (for an
-// error message). Not thread-safe: a platform's reading thread and its callers share it under
-// the platform's lock.
+// error message). Thread-safe: a platform's reading thread adds what it reads and says when
+// the output ends; the platform's callers wait here for the port and for reports.
 class ServerOutput {
 public:
-    void add(std::string_view chunk);
-    std::uint16_t port() const noexcept { return port_; }  // 0 until the line came
-    void clear_reports() noexcept { reports_.clear(); }
+    void add(std::string_view chunk);  // the reading thread: the next bytes read
+    void end();                        // the reading thread: the output closed (the server left)
+
+    std::uint16_t port() const;                // 0 until the line came
+    void clear_reports();                      // before asking for a new one
     std::optional<std::string> take_report();  // the oldest report line not yet taken
     std::string last_lines() const;            // "line | line | ...", the last 8
+    // Waits for the "listening on" line and returns its port. Throws std::runtime_error naming
+    // `program`, with its last lines, when the output ends first or `limit` passes.
+    std::uint16_t wait_for_port(const std::string& program, std::chrono::milliseconds limit);
+    // Waits for the next report line and returns its values. Throws std::runtime_error when
+    // the output ends first or `limit` passes.
+    ServerValues wait_for_report(std::chrono::milliseconds limit);
 
 private:
+    std::string last_lines_locked() const;
+
+    mutable std::mutex mutex_;  // everything below
+    std::condition_variable changed_;
     std::string partial_;  // a line not ended yet
     std::deque<std::string> last_lines_;
     std::deque<std::string> reports_;
     std::uint16_t port_ = 0;
+    bool ended_ = false;
 };
 
 // A server the platform started; stopped when destroyed.

@@ -64,7 +64,7 @@ struct ServerOptions {
     std::uint16_t port = 9000;       // 0: the system picks (read it back with port())
     int threads = 0;                 // worker threads; 0: one per processor
     unsigned concurrency = 0;        // the port's concurrency value; 0: one per processor
-    int accepts = 16;                // AcceptEx calls kept posted
+    int accepts = 64;                // AcceptEx calls kept posted
     AcceptMode accept = AcceptMode::acceptex;
     bool zero_byte_recv = false;  // wait for data with a zero-byte WSARecv (see the doc)
     Protocol protocol = Protocol::stream;

@@ -526,24 +526,46 @@ TEST(TranslationsFigures, DisplayTextDecodesAndCollapses) {
 }
 
 TEST(TranslationsFigures, LabelTableRows) {
-    const tr::LabelTable table =
-        tr::parse_label_table(text({"# comment", "", "a  b\t가 나", "no tab", "x\t", "a b\t다",
-                                    "one\ttwo\tthree", "same\tsame"}));
-    EXPECT_EQ(table.labels.size(), 2U);
-    EXPECT_EQ(table.labels.at("a b"), "가 나");
-    EXPECT_EQ(table.labels.at("same"), "same");
-    EXPECT_EQ(table.rows.at("a b"), 3U);
+    const tr::LabelTable table = tr::parse_label_table(
+        text({"# comment", "", "a  b\t가 나", "no tab", "x\t", "a b\t다", "one\ttwo\tthree",
+              "same\tsame", "f.svg\tsame\t같음", "f.svg\tsame\t다름", "a/f.svg\tx\ty",
+              "#2 from sock1\tsock1의 #2"}));
+    EXPECT_EQ(table.rows.size(), 4U);
+    EXPECT_EQ(table.rows.at({"", "#2 from sock1"}).korean, "sock1의 #2");
+    EXPECT_EQ(table.rows.at({"", "a b"}).line, 3U);
+    EXPECT_EQ(table.labels_for("g.svg"),
+              (std::map<std::string, std::string>{
+                  {"#2 from sock1", "sock1의 #2"}, {"a b", "가 나"}, {"same", "same"}}));
+    EXPECT_EQ(table.labels_for("f.svg").at("same"), "같음");
     Lines problems;
     for (const tr::Problem& problem : table.problems) {
         problems.push_back(tr::format_problem(problem));
     }
+    const std::string bad_row =
+        "a row is 'English<TAB>Korean' or 'FIGURE.svg<TAB>English<TAB>Korean'";
     EXPECT_EQ(problems,
-              (Lines{"docs/ko/figure_labels.tsv:4: a row is 'English<TAB>Korean', with exactly "
-                     "one tab",
+              (Lines{"docs/ko/figure_labels.tsv:4: " + bad_row,
                      "docs/ko/figure_labels.tsv:5: a row needs both an English and a Korean text",
                      "docs/ko/figure_labels.tsv:6: duplicate row for 'a b' (first at line 3)",
-                     "docs/ko/figure_labels.tsv:7: a row is 'English<TAB>Korean', with exactly "
-                     "one tab"}));
+                     "docs/ko/figure_labels.tsv:7: " + bad_row,
+                     "docs/ko/figure_labels.tsv:10: duplicate row for 'same' in f.svg (first at "
+                     "line 9)",
+                     "docs/ko/figure_labels.tsv:11: " + bad_row}));
+}
+
+TEST(TranslationsFigures, AFigureRowWinsInItsFigureOnly) {
+    tr::Tree tree = complete_tree();
+    tree["docs/figures/other.svg"] = text({"<svg>", "<text>The flow</text>", "</svg>"});
+    tree["docs/ko/figure_labels.tsv"] = labels() + "other.svg\tThe flow\t다른 흐름\n";
+    tr::FigureResult result = tr::check_figures(tree);
+    EXPECT_NE(result.expected.at("docs/figures/ko/other.svg").find("<text>다른 흐름</text>"),
+              std::string::npos);
+    EXPECT_NE(result.expected.at("docs/figures/ko/flow.svg").find("<title>흐름</title>"),
+              std::string::npos);
+    // The flow.svg row is still used (by flow.svg); a figure row its figure never uses is not.
+    tree["docs/ko/figure_labels.tsv"] += "flow.svg\tT9\t티9\n";
+    EXPECT_TRUE(mentions(tr::check_figures(tree).report, "docs/ko/figure_labels.tsv:5",
+                         "row 'T9' is used by no text of flow.svg: remove it"));
 }
 
 TEST(TranslationsFigures, TranslateReplacesOnlyTheTexts) {
@@ -594,8 +616,8 @@ TEST(TranslationsFigures, EveryProblemIsFound) {
                      "docs/ko/figure_labels.tsv: add 'TEXT<TAB>Korean' (or 'TEXT<TAB>TEXT' to "
                      "keep it English)",
                      "docs/ko/figure_labels.tsv:4: row 'Old label' is used by no figure: remove it",
-                     "docs/ko/figure_labels.tsv:5: a row is 'English<TAB>Korean', with exactly one "
-                     "tab"}));
+                     "docs/ko/figure_labels.tsv:5: a row is 'English<TAB>Korean' or "
+                     "'FIGURE.svg<TAB>English<TAB>Korean'"}));
 }
 
 TEST(TranslationsFigures, MissingTable) {

@@ -174,35 +174,61 @@ LabelTable parse_label_table(std::string_view table) {
     std::size_t number = 0;
     for (const text::Line& line : text::lines_of(table)) {
         ++number;
-        if (trim(line.text).empty() || line.text.starts_with('#')) {
+        // A row always has a tab, so a label may start with '#' ("#2 from sock1").
+        if (trim(line.text).empty() ||
+            (line.text.starts_with('#') && line.text.find('\t') == std::string_view::npos)) {
             continue;
         }
-        const std::size_t tab = line.text.find('\t');
-        if (tab == std::string_view::npos ||
-            line.text.find('\t', tab + 1) != std::string_view::npos) {
+        std::vector<std::string_view> fields;
+        std::size_t pos = 0;
+        for (std::size_t tab = 0; (tab = line.text.find('\t', pos)) != std::string_view::npos;
+             pos = tab + 1) {
+            fields.push_back(line.text.substr(pos, tab - pos));
+        }
+        fields.push_back(line.text.substr(pos));
+        const bool scoped = fields.size() == 3 && fields[0].ends_with(".svg") &&
+                            fields[0].find('/') == std::string_view::npos;
+        if (fields.size() != 2 && !scoped) {
             result.problems.push_back(
                 Problem{std::string(label_table_path), number,
-                        "a row is 'English<TAB>Korean', with exactly one tab"});
+                        "a row is 'English<TAB>Korean' or 'FIGURE.svg<TAB>English<TAB>Korean'"});
             continue;
         }
-        std::string english = display_text(line.text.substr(0, tab));
-        const std::string korean(trim(line.text.substr(tab + 1)));
-        if (english.empty() || korean.empty()) {
+        LabelRow row{scoped ? std::string(fields[0]) : std::string{},
+                     display_text(fields[fields.size() - 2]), std::string(trim(fields.back())),
+                     number};
+        if (row.english.empty() || row.korean.empty()) {
             result.problems.push_back(Problem{std::string(label_table_path), number,
                                               "a row needs both an English and a Korean text"});
             continue;
         }
-        if (const auto first = result.rows.find(english); first != result.rows.end()) {
+        const std::pair<std::string, std::string> key{row.figure, row.english};
+        if (const auto first = result.rows.find(key); first != result.rows.end()) {
             result.problems.push_back(Problem{std::string(label_table_path), number,
-                                              "duplicate row for " + in_quotes(english) +
+                                              "duplicate row for " + in_quotes(row.english) +
+                                                  (row.figure.empty() ? "" : " in " + row.figure) +
                                                   " (first at line " +
-                                                  std::to_string(first->second) + ")"});
+                                                  std::to_string(first->second.line) + ")"});
             continue;
         }
-        result.rows.emplace(english, number);
-        result.labels.emplace(std::move(english), korean);
+        result.rows.emplace(key, std::move(row));
     }
     return result;
+}
+
+std::map<std::string, std::string> LabelTable::labels_for(std::string_view figure) const {
+    std::map<std::string, std::string> labels;
+    for (const auto& [key, row] : rows) {
+        if (row.figure.empty()) {
+            labels.emplace(row.english, row.korean);
+        }
+    }
+    for (const auto& [key, row] : rows) {
+        if (row.figure == figure) {
+            labels[row.english] = row.korean;
+        }
+    }
+    return labels;
 }
 
 std::string display_text(std::string_view raw) {
@@ -338,15 +364,18 @@ FigureResult check_figures(const Tree& tree) {
         problems.push_back(Problem{std::string(label_table_path), 0,
                                    "missing: the Korean text of each figure label"});
     }
-    std::set<std::string> used;
+    std::set<std::pair<std::string, std::string>> used;  // rows, by figure (or "") and English
     for (const auto& [path, svg] : tree) {
         if (!is_english_figure(path)) {
             continue;
         }
         ++result.report.checked;
         const std::string name = path.substr(english_folder.size());
-        TranslatedSvg translated = translate_svg(svg, table.labels, name);
-        used.insert(translated.used.begin(), translated.used.end());
+        TranslatedSvg translated = translate_svg(svg, table.labels_for(name), name);
+        for (const std::string& english : translated.used) {
+            used.insert(table.rows.contains({name, english}) ? std::pair{name, english}
+                                                             : std::pair{std::string{}, english});
+        }
         for (const SvgText& text : translated.untranslated) {
             problems.push_back(Problem{path, text.line,
                                        "text " + in_quotes(text.text) +
@@ -377,12 +406,13 @@ FigureResult check_figures(const Tree& tree) {
                                            path.substr(korean_folder.size()) + ": remove it"});
         }
     }
-    for (const auto& [english, line] : table.rows) {
-        if (!used.contains(english)) {
-            problems.push_back(Problem{std::string(label_table_path), line,
-                                       "row " + in_quotes(english) +
-                                           " is used by no figure: "
-                                           "remove it"});
+    for (const auto& [key, row] : table.rows) {
+        if (!used.contains(key)) {
+            problems.push_back(
+                Problem{std::string(label_table_path), row.line,
+                        "row " + in_quotes(row.english) + " is used by " +
+                            (row.figure.empty() ? "no figure" : "no text of " + row.figure) +
+                            ": remove it"});
         }
     }
     problems.insert(problems.end(), table.problems.begin(), table.problems.end());

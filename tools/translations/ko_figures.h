@@ -6,10 +6,12 @@
 // changes (by hand, or `ch03_simulate figures --write docs/figures` for ch03's), add or update
 // the rows of the table, then run the fix and commit both.
 //
-// The table: one row per line, "English<TAB>Korean"; '#' starts a comment line, blank lines are
-// skipped. English is a text as displayed (entities decoded, runs of whitespace as one space);
-// a row whose Korean equals its English keeps the text English (API names split over lines,
-// for instance). Every row must be used by some figure, and each English text appears once.
+// The table: one row per line, "English<TAB>Korean"; a line that starts with '#' and has no tab
+// is a comment, blank lines are skipped. English is a text as displayed (entities decoded, runs of
+// whitespace as one space); a row whose Korean equals its English keeps the text English (API names
+// split over lines, code names). A row "NAME.svg<TAB>English<TAB>Korean" applies to that figure
+// only and wins over the row for every figure (a word that is a code name in one figure and a word
+// in another). Every row must be used, and each English text has one row per scope.
 //
 // The translation replaces the character data of <text>, <tspan> and <title> elements whose
 // text is in the table, keeping the whitespace around it, and adds a comment saying the file is
@@ -23,6 +25,7 @@
 
 #include <map>
 #include <set>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,10 +34,19 @@ namespace iocp::translations {
 
 inline constexpr std::string_view label_table_path = "docs/ko/figure_labels.tsv";
 
+struct LabelRow {
+    std::string figure;  // "NAME.svg" for a row of one figure, empty for every figure
+    std::string english;
+    std::string korean;
+    std::size_t line = 0;  // in the table
+};
+
 struct LabelTable {
-    std::map<std::string, std::string> labels;  // English -> Korean
-    std::map<std::string, std::size_t> rows;    // English -> line in the table
-    std::vector<Problem> problems;              // malformed or duplicate rows
+    std::map<std::pair<std::string, std::string>, LabelRow> rows;  // by figure and English
+    std::vector<Problem> problems;                                 // malformed or duplicates
+
+    // English -> Korean for one figure: its own rows over the rows for every figure.
+    std::map<std::string, std::string> labels_for(std::string_view figure) const;
 };
 LabelTable parse_label_table(std::string_view text);
 

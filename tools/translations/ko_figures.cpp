@@ -377,13 +377,12 @@ FigureResult check_figures(const Tree& tree) {
                                                              : std::pair{std::string{}, english});
         }
         for (const SvgText& text : translated.untranslated) {
-            problems.push_back(Problem{path, text.line,
-                                       "text " + in_quotes(text.text) +
-                                           " has English words and "
-                                           "no row in " +
-                                           std::string(label_table_path) +
-                                           ": add 'TEXT<TAB>Korean' (or 'TEXT<TAB>TEXT' to keep "
-                                           "it English)"});
+            const std::string message = "text " + in_quotes(text.text) +
+                                        " has English words and no row in " +
+                                        std::string(label_table_path) +
+                                        ": add 'TEXT<TAB>Korean' (or 'TEXT<TAB>TEXT' to keep it "
+                                        "English)";
+            problems.push_back(Problem{path, text.line, message});
         }
         const std::string korean = korean_figure_of(path);
         const auto current = tree.find(korean);

@@ -1,5 +1,6 @@
 // tools/translations/text.h: small text helpers shared by the translations tool's sources
-// (lines with their byte offsets, trimming, UTF-8). Internal: not part of the library's API.
+// (lines with their byte offsets, trimming, UTF-8). Internal: not part of the library's API;
+// the program they serve, `translations`, is described in translations.h.
 #pragma once
 
 #include <cstddef>

@@ -4,16 +4,12 @@
 // the repository would find their markers. For the same reason every marker in this file sits
 // inside a string literal, so that no line of it trims to a marker.
 #include "snippets.h"
+#include "tools_testing.h"
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstddef>
 #include <filesystem>
-#include <fstream>
-#include <initializer_list>
-#include <iterator>
-#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -23,16 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace sn = iocp::snippets;
-
-// The lines joined, each ending in `eol`.
-std::string text(std::initializer_list<std::string_view> lines, std::string_view eol = "\n") {
-    std::string result;
-    for (const std::string_view line : lines) {
-        result += line;
-        result += eol;
-    }
-    return result;
-}
+using iocp::tools_testing::text;
 
 std::string_view kind_name(sn::ProblemKind kind) {
     switch (kind) {
@@ -350,56 +337,11 @@ TEST(SnippetsFix, BrokenRegionsAreNotFixed) {
 }
 
 // A directory under the system's temporary directory, unique to this test, removed afterwards.
-class SnippetsTree : public ::testing::Test {
+class SnippetsTree : public iocp::tools_testing::TempTree {
 protected:
-    void SetUp() override {
-        std::random_device random;
-        const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-        for (int attempt = 0; attempt < 100 && root_.empty(); ++attempt) {
-            const fs::path candidate =
-                fs::temp_directory_path() /
-                ("iocp-snippets-test-" + std::to_string(stamp) + "-" + std::to_string(random()));
-            if (fs::create_directory(candidate)) {
-                root_ = candidate;
-            }
-        }
-        ASSERT_FALSE(root_.empty());
-    }
+    SnippetsTree() : TempTree("iocp-snippets-test-") {}
 
-    void TearDown() override {
-        if (!root_.empty()) {
-            std::error_code ignored;
-            fs::remove_all(root_, ignored);
-        }
-    }
-
-    void write(const std::string& relative, const std::string& contents) const {
-        const fs::path path = root_ / relative;
-        fs::create_directories(path.parent_path());
-        std::ofstream out(path, std::ios::binary);
-        out << contents;
-        ASSERT_TRUE(out.good()) << path;
-    }
-
-    std::string read(const std::string& relative) const {
-        std::ifstream in(root_ / relative, std::ios::binary);
-        return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    }
-
-    struct Result {
-        int exit_code = -1;
-        std::string out;
-        std::string err;
-    };
-
-    static Result run(std::vector<std::string> args) {
-        std::ostringstream out;
-        std::ostringstream err;
-        const int code = sn::run(args, out, err);
-        return {code, out.str(), err.str()};
-    }
-
-    fs::path root_;
+    static Result run(const std::vector<std::string>& args) { return run_program(sn::run, args); }
 };
 
 TEST_F(SnippetsTree, ReadTreeSkipsBuildOutAndDotDirectories) {

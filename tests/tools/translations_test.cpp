@@ -5,38 +5,22 @@
 // built in memory or in a temporary directory, never committed: the repository's own checks
 // (docs.links, snippets) would read them as docs.
 #include "ko_figures.h"
+#include "tools_testing.h"
 #include "translations.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <initializer_list>
-#include <iterator>
-#include <random>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace {
 
-namespace fs = std::filesystem;
 namespace tr = iocp::translations;
 
 using Lines = std::vector<std::string>;
-
-// The lines joined, each ending in `eol`.
-std::string text(std::initializer_list<std::string_view> lines, std::string_view eol = "\n") {
-    std::string result;
-    for (const std::string_view line : lines) {
-        result += line;
-        result += eol;
-    }
-    return result;
-}
+using iocp::tools_testing::text;
 
 // "path:line: message" of each problem.
 Lines formatted(const tr::Report& report) {
@@ -631,36 +615,9 @@ TEST(TranslationsFigures, MissingTable) {
 // --- The program, on a temporary tree -------------------------------------------------------
 
 // A directory under the system's temporary directory, unique to this test, removed afterwards.
-class TranslationsTree : public ::testing::Test {
+class TranslationsTree : public iocp::tools_testing::TempTree {
 protected:
-    void SetUp() override {
-        std::random_device random;
-        const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-        for (int attempt = 0; attempt < 100 && root_.empty(); ++attempt) {
-            const fs::path candidate =
-                fs::temp_directory_path() / ("iocp-translations-test-" + std::to_string(stamp) +
-                                             "-" + std::to_string(random()));
-            if (fs::create_directory(candidate)) {
-                root_ = candidate;
-            }
-        }
-        ASSERT_FALSE(root_.empty());
-    }
-
-    void TearDown() override {
-        if (!root_.empty()) {
-            std::error_code ignored;
-            fs::remove_all(root_, ignored);
-        }
-    }
-
-    void write(const std::string& relative, const std::string& contents) const {
-        const fs::path path = root_ / fs::path(std::u8string(relative.begin(), relative.end()));
-        fs::create_directories(path.parent_path());
-        std::ofstream out(path, std::ios::binary);
-        out << contents;
-        ASSERT_TRUE(out.good()) << relative;
-    }
+    TranslationsTree() : TempTree("iocp-translations-test-") {}
 
     void write_tree(const tr::Tree& tree) const {
         for (const auto& [path, contents] : tree) {
@@ -668,25 +625,7 @@ protected:
         }
     }
 
-    std::string read(const std::string& relative) const {
-        std::ifstream in(root_ / relative, std::ios::binary);
-        return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    }
-
-    struct Result {
-        int exit_code = -1;
-        std::string out;
-        std::string err;
-    };
-
-    static Result run(std::vector<std::string> args) {
-        std::ostringstream out;
-        std::ostringstream err;
-        const int code = tr::run(args, out, err);
-        return {code, out.str(), err.str()};
-    }
-
-    fs::path root_;
+    static Result run(const std::vector<std::string>& args) { return run_program(tr::run, args); }
 };
 
 TEST_F(TranslationsTree, ReadTreeTakesDocsFiguresAndTheTable) {

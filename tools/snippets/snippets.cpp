@@ -3,14 +3,14 @@
 // Usage: see snippets.h; `snippets [--fix] [ROOT]` is run() over read_tree(ROOT).
 #include "snippets.h"
 
+#include "doctext.h"
+
 #include <algorithm>
 #include <exception>
-#include <fstream>
 #include <iterator>
 #include <optional>
 #include <ostream>
 #include <set>
-#include <stdexcept>
 #include <tuple>
 #include <utility>
 
@@ -20,7 +20,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view whitespace = " \t\r\n\f\v";
+using doctext::closes;
+using doctext::Fence;
+using doctext::fence_opening;
+using doctext::from_utf8;
+using doctext::in_quotes;
+using doctext::Line;
+using doctext::lines_of;
+using doctext::snippet_marker;
+using doctext::trim;
+using doctext::write_file;
+
 constexpr std::string_view usage_text =
     "usage: snippets [--fix] [ROOT]\n"
     "Checks that each Markdown snippet block under ROOT (default \".\") equals the source\n"
@@ -28,18 +38,6 @@ constexpr std::string_view usage_text =
     "  --fix       rewrite differing blocks from their regions\n"
     "  -h, --help  print this help and exit\n"
     "Exit status: 0 all match, 1 problems found, 2 bad usage or unreadable files.\n";
-
-// One line of a text: its content without "\r\n" and its bytes, terminator included.
-struct Line {
-    std::string_view text;
-    std::size_t begin = 0;
-    std::size_t end = 0;
-};
-
-struct Fence {
-    char mark = '`';
-    std::size_t length = 0;
-};
 
 struct StartMarker {
     CommentStyle style = CommentStyle::slashes;
@@ -53,38 +51,8 @@ struct Analysis {
     std::vector<DocBlock> differing;        // in path and line order
 };
 
-std::string_view trim(std::string_view text) {
-    const std::size_t first = text.find_first_not_of(whitespace);
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    const std::size_t last = text.find_last_not_of(whitespace);
-    return text.substr(first, last - first + 1);
-}
-
 bool ends_with(std::string_view text, std::string_view suffix) {
     return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
-std::vector<Line> lines_of(std::string_view text) {
-    std::vector<Line> lines;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const std::size_t newline = text.find('\n', pos);
-        const std::size_t stop = newline == std::string_view::npos ? text.size() : newline;
-        const std::size_t next = newline == std::string_view::npos ? text.size() : newline + 1;
-        std::string_view content = text.substr(pos, stop - pos);
-        if (!content.empty() && content.back() == '\r') {
-            content.remove_suffix(1);
-        }
-        lines.push_back({content, pos, next});
-        pos = next;
-    }
-    return lines;
-}
-
-std::string in_quotes(std::string_view name) {
-    return "'" + std::string(name) + "'";
 }
 
 std::string location(std::string_view path, std::size_t line) {
@@ -121,45 +89,6 @@ std::optional<StartMarker> start_marker(std::string_view trimmed) {
 
 bool is_end_marker(std::string_view trimmed) {
     return trimmed == "// [/snippet]" || trimmed == "# [/snippet]";
-}
-
-// "<!-- snippet: NAME -->" with any whitespace, already trimmed; the name is not validated.
-std::optional<std::string_view> doc_marker(std::string_view trimmed) {
-    constexpr std::string_view open = "<!--";
-    constexpr std::string_view close = "-->";
-    constexpr std::string_view keyword = "snippet";
-    if (trimmed.size() < open.size() + close.size() || !trimmed.starts_with(open) ||
-        !trimmed.ends_with(close)) {
-        return std::nullopt;
-    }
-    std::string_view inner =
-        trim(trimmed.substr(open.size(), trimmed.size() - open.size() - close.size()));
-    if (!inner.starts_with(keyword)) {
-        return std::nullopt;
-    }
-    inner = trim(inner.substr(keyword.size()));
-    if (!inner.starts_with(':')) {
-        return std::nullopt;
-    }
-    return trim(inner.substr(1));
-}
-
-// A fence opening (three or more backticks or tildes), already trimmed.
-std::optional<Fence> fence_opening(std::string_view trimmed) {
-    if (trimmed.empty() || (trimmed.front() != '`' && trimmed.front() != '~')) {
-        return std::nullopt;
-    }
-    const char mark = trimmed.front();
-    const std::size_t length = std::min(trimmed.find_first_not_of(mark), trimmed.size());
-    if (length < 3) {
-        return std::nullopt;
-    }
-    return Fence{mark, length};
-}
-
-bool closes(std::string_view trimmed, const Fence& fence) {
-    return trimmed.size() >= fence.length &&
-           trimmed.find_first_not_of(fence.mark) == std::string_view::npos;
 }
 
 std::vector<std::string> dedent(const std::vector<std::string_view>& body) {
@@ -276,46 +205,6 @@ Analysis analyze(const Tree& tree) {
     return analysis;
 }
 
-std::string utf8(const fs::path& path) {
-    const std::u8string text = path.generic_u8string();
-    std::string result;
-    result.reserve(text.size());
-    for (const char8_t c : text) {
-        result.push_back(static_cast<char>(c));
-    }
-    return result;
-}
-
-fs::path from_utf8(std::string_view text) {
-    std::u8string result;
-    result.reserve(text.size());
-    for (const char c : text) {
-        result.push_back(static_cast<char8_t>(c));
-    }
-    return fs::path(result);
-}
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw std::runtime_error("cannot read '" + utf8(path) + "'");
-    }
-    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    if (in.bad()) {
-        throw std::runtime_error("cannot read '" + utf8(path) + "'");
-    }
-    return text;
-}
-
-void write_file(const fs::path& path, std::string_view text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.close();
-    if (!out) {
-        throw std::runtime_error("cannot write '" + utf8(path) + "'");
-    }
-}
-
 void print_problems(const Report& report, std::ostream& out) {
     for (const Problem& problem : report.problems) {
         out << format_problem(problem) << '\n';
@@ -325,11 +214,7 @@ void print_problems(const Report& report, std::ostream& out) {
 }  // namespace
 
 std::vector<std::string> split_lines(std::string_view text) {
-    std::vector<std::string> lines;
-    for (const Line& line : lines_of(text)) {
-        lines.emplace_back(line.text);
-    }
-    return lines;
+    return doctext::split_lines(text);
 }
 
 bool is_valid_name(std::string_view name) {
@@ -431,7 +316,7 @@ ParsedDoc parse_doc_blocks(std::string_view path, std::string_view text) {
         if (fence) {
             continue;
         }
-        const std::optional<std::string_view> name = doc_marker(trimmed);
+        const std::optional<std::string_view> name = snippet_marker(trimmed);
         if (!name) {
             continue;
         }
@@ -538,31 +423,9 @@ std::string summary_line(const Report& report, std::string_view root) {
 }
 
 Tree read_tree(const fs::path& root) {
-    // "dir/" has an empty last element; relative paths are taken against "dir".
-    const fs::path base =
-        root.has_filename() || !root.has_relative_path() ? root : root.parent_path();
-    Tree tree;
-    try {
-        const fs::recursive_directory_iterator end;
-        for (fs::recursive_directory_iterator it(base); it != end; ++it) {
-            const fs::path& path = it->path();
-            if (it->is_directory()) {
-                const std::string name = utf8(path.filename());
-                if (name.starts_with('.') ||
-                    (it.depth() == 0 && (name == "build" || name == "out"))) {
-                    it.disable_recursion_pending();
-                }
-                continue;
-            }
-            const std::string relative = utf8(path.lexically_relative(base));
-            if (it->is_regular_file() && (is_source_path(relative) || is_doc_path(relative))) {
-                tree.emplace(relative, read_file(path));
-            }
-        }
-    } catch (const fs::filesystem_error& e) {
-        throw std::runtime_error("cannot read '" + utf8(e.path1()) + "': " + e.code().message());
-    }
-    return tree;
+    return doctext::read_tree(root, [](std::string_view relative) {
+        return is_source_path(relative) || is_doc_path(relative);
+    });
 }
 
 int run(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
@@ -590,13 +453,8 @@ int run(std::span<const std::string> args, std::ostream& out, std::ostream& err)
     const std::string root_text = root.value_or(".");
     const fs::path root_path(root_text);
 
-    std::error_code error;
-    const fs::file_status status = fs::status(root_path, error);
-    if (!fs::is_directory(status)) {
-        const std::string reason = status.type() == fs::file_type::not_found ? "no such directory"
-                                   : error                                   ? error.message()
-                                                                             : "not a directory";
-        err << "snippets: cannot read ROOT '" << root_text << "': " << reason << '\n';
+    if (const std::optional<std::string> problem = doctext::directory_problem(root_path)) {
+        err << "snippets: cannot read ROOT '" << root_text << "': " << *problem << '\n';
         return 2;
     }
     try {

@@ -2,8 +2,9 @@
 // the sync stamps, and the section links of every doc (translations.h has the rules).
 //
 // Usage: see translations.h; `translations [--stamp|--anchors] [ROOT]` runs these.
-#include "text.h"
 #include "translations.h"
+
+#include "doctext.h"
 
 #include <algorithm>
 #include <set>
@@ -14,7 +15,7 @@ namespace iocp::translations {
 
 namespace {
 
-using text::in_quotes;
+using doctext::in_quotes;
 
 constexpr std::size_t readme_lines = 5;
 
@@ -395,7 +396,7 @@ Tree stamp_tree(const Tree& tree) {
         }
         old.insert(ko.bad_stamps.begin(), ko.bad_stamps.end());
 
-        const std::vector<text::Line> lines = text::lines_of(contents);
+        const std::vector<doctext::Line> lines = doctext::lines_of(contents);
         std::string result;
         if (const auto top = stamps.find(0); top != stamps.end()) {
             result += top->second + "\n";

@@ -4,6 +4,7 @@
 // Usage: `translations --figures [--fix] [ROOT]`.
 #include "ko_figures.h"
 
+#include "doctext.h"
 #include "text.h"
 
 #include <algorithm>
@@ -15,8 +16,8 @@ namespace iocp::translations {
 
 namespace {
 
-using text::in_quotes;
-using text::trim;
+using doctext::in_quotes;
+using doctext::trim;
 
 constexpr std::string_view english_folder = "docs/figures/";
 constexpr std::string_view korean_folder = "docs/figures/ko/";
@@ -172,7 +173,7 @@ std::string generated_comment(std::string_view source_name) {
 LabelTable parse_label_table(std::string_view table) {
     LabelTable result;
     std::size_t number = 0;
-    for (const text::Line& line : text::lines_of(table)) {
+    for (const doctext::Line& line : doctext::lines_of(table)) {
         ++number;
         // A row always has a tab, so a label may start with '#' ("#2 from sock1").
         if (trim(line.text).empty() ||
@@ -249,7 +250,7 @@ std::string display_text(std::string_view raw) {
     std::string result;
     bool space = false;
     for (const char c : decoded) {
-        if (text::whitespace.find(c) != std::string_view::npos) {
+        if (doctext::whitespace.find(c) != std::string_view::npos) {
             space = !result.empty();
         } else {
             if (space) {
@@ -293,7 +294,7 @@ std::vector<SvgText> svg_texts(std::string_view svg) {
     for (const Run& run : translatable_runs(svg)) {
         std::string shown = display_text(svg.substr(run.begin, run.end - run.begin));
         if (!shown.empty()) {
-            const std::size_t first = svg.find_first_not_of(text::whitespace, run.begin);
+            const std::size_t first = svg.find_first_not_of(doctext::whitespace, run.begin);
             texts.push_back(SvgText{line_at(svg, first), std::move(shown)});
         }
     }
@@ -321,7 +322,7 @@ TranslatedSvg translate_svg(std::string_view svg, const std::map<std::string, st
         const auto label = labels.find(shown);
         if (label == labels.end()) {
             if (has_english_word(shown)) {
-                const std::size_t first = svg.find_first_not_of(text::whitespace, run.begin);
+                const std::size_t first = svg.find_first_not_of(doctext::whitespace, run.begin);
                 result.untranslated.push_back(SvgText{line_at(svg, first), shown});
             }
             continue;
@@ -330,8 +331,8 @@ TranslatedSvg translate_svg(std::string_view svg, const std::map<std::string, st
         if (label->second == shown) {
             continue;  // kept in English
         }
-        const std::size_t lead = raw.find_first_not_of(text::whitespace);
-        const std::size_t tail = raw.find_last_not_of(text::whitespace) + 1;
+        const std::size_t lead = raw.find_first_not_of(doctext::whitespace);
+        const std::size_t tail = raw.find_last_not_of(doctext::whitespace) + 1;
         result.svg.append(svg.substr(copied, run.begin + lead - copied));
         result.svg += escape(label->second);
         copied = run.begin + tail;

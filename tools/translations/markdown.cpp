@@ -5,6 +5,8 @@
 #include "text.h"
 #include "translations.h"
 
+#include "doctext.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -14,55 +16,12 @@ namespace iocp::translations {
 
 namespace {
 
-using text::trim;
-
-struct Fence {
-    char mark = '`';
-    std::size_t length = 0;
-};
-
-// A fence opening (three or more backticks or tildes), already trimmed.
-std::optional<Fence> fence_opening(std::string_view trimmed) {
-    if (trimmed.empty() || (trimmed.front() != '`' && trimmed.front() != '~')) {
-        return std::nullopt;
-    }
-    const char mark = trimmed.front();
-    const std::size_t length = std::min(trimmed.find_first_not_of(mark), trimmed.size());
-    if (length < 3) {
-        return std::nullopt;
-    }
-    return Fence{mark, length};
-}
-
-bool closes(std::string_view trimmed, const Fence& fence) {
-    return trimmed.size() >= fence.length &&
-           trimmed.find_first_not_of(fence.mark) == std::string_view::npos;
-}
-
-// The inside of "<!-- ... -->", trimmed, if the trimmed line is one whole comment.
-std::optional<std::string_view> comment_body(std::string_view trimmed) {
-    constexpr std::string_view open = "<!--";
-    constexpr std::string_view close = "-->";
-    if (trimmed.size() < open.size() + close.size() || !trimmed.starts_with(open) ||
-        !trimmed.ends_with(close)) {
-        return std::nullopt;
-    }
-    return trim(trimmed.substr(open.size(), trimmed.size() - open.size() - close.size()));
-}
-
-// "<!-- snippet: NAME -->" with any whitespace.
-std::optional<std::string_view> snippet_marker(std::string_view trimmed) {
-    constexpr std::string_view keyword = "snippet";
-    std::optional<std::string_view> inner = comment_body(trimmed);
-    if (!inner || !inner->starts_with(keyword)) {
-        return std::nullopt;
-    }
-    const std::string_view rest = trim(inner->substr(keyword.size()));
-    if (!rest.starts_with(':')) {
-        return std::nullopt;
-    }
-    return trim(rest.substr(1));
-}
+using doctext::closes;
+using doctext::comment_body;
+using doctext::Fence;
+using doctext::fence_opening;
+using doctext::snippet_marker;
+using doctext::trim;
 
 bool is_hash(std::string_view text) {
     return text.size() == 8 && std::all_of(text.begin(), text.end(), [](char c) {
@@ -193,11 +152,7 @@ int hex_value(char c) {
 }  // namespace
 
 std::vector<std::string> split_lines(std::string_view text) {
-    std::vector<std::string> lines;
-    for (const text::Line& line : text::lines_of(text)) {
-        lines.emplace_back(line.text);
-    }
-    return lines;
+    return doctext::split_lines(text);
 }
 
 Doc parse_doc(std::string_view text) {

@@ -5,18 +5,20 @@
 #include "ko_figures.h"
 #include "translations.h"
 
+#include "doctext.h"
+
 #include <exception>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <ostream>
-#include <stdexcept>
 
 namespace iocp::translations {
 
 namespace {
 
 namespace fs = std::filesystem;
+
+using doctext::from_utf8;
+using doctext::write_file;
 
 constexpr std::string_view usage_text =
     "usage: translations [--stamp] [ROOT]\n"
@@ -31,47 +33,6 @@ constexpr std::string_view usage_text =
     "             docs/ko/figure_labels.tsv; with --fix, regenerate them\n"
     "  -h, --help print this help and exit\n"
     "Exit status: 0 no problem, 1 problems found, 2 bad usage or unreadable files.\n";
-
-std::string utf8(const fs::path& path) {
-    const std::u8string text = path.generic_u8string();
-    std::string result;
-    result.reserve(text.size());
-    for (const char8_t c : text) {
-        result.push_back(static_cast<char>(c));
-    }
-    return result;
-}
-
-fs::path from_utf8(std::string_view text) {
-    std::u8string result;
-    result.reserve(text.size());
-    for (const char c : text) {
-        result.push_back(static_cast<char8_t>(c));
-    }
-    return fs::path(result);
-}
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw std::runtime_error("cannot read '" + utf8(path) + "'");
-    }
-    std::string contents{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    if (in.bad()) {
-        throw std::runtime_error("cannot read '" + utf8(path) + "'");
-    }
-    return contents;
-}
-
-void write_file(const fs::path& path, std::string_view contents) {
-    fs::create_directories(path.parent_path());
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    out.close();
-    if (!out) {
-        throw std::runtime_error("cannot write '" + utf8(path) + "'");
-    }
-}
 
 bool wanted(std::string_view path) {
     return path.ends_with(".md") || path == label_table_path || is_english_figure(path) ||
@@ -149,31 +110,7 @@ int figures(const Tree& tree, const fs::path& root_path, const std::string& root
 }  // namespace
 
 Tree read_tree(const fs::path& root) {
-    // "dir/" has an empty last element; relative paths are taken against "dir".
-    const fs::path base =
-        root.has_filename() || !root.has_relative_path() ? root : root.parent_path();
-    Tree tree;
-    try {
-        const fs::recursive_directory_iterator end;
-        for (fs::recursive_directory_iterator it(base); it != end; ++it) {
-            const fs::path& path = it->path();
-            if (it->is_directory()) {
-                const std::string name = utf8(path.filename());
-                if (name.starts_with('.') ||
-                    (it.depth() == 0 && (name == "build" || name == "out"))) {
-                    it.disable_recursion_pending();
-                }
-                continue;
-            }
-            const std::string relative = utf8(path.lexically_relative(base));
-            if (it->is_regular_file() && wanted(relative)) {
-                tree.emplace(relative, read_file(path));
-            }
-        }
-    } catch (const fs::filesystem_error& e) {
-        throw std::runtime_error("cannot read '" + utf8(e.path1()) + "': " + e.code().message());
-    }
-    return tree;
+    return doctext::read_tree(root, wanted);
 }
 
 int run(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
@@ -215,13 +152,8 @@ int run(std::span<const std::string> args, std::ostream& out, std::ostream& err)
     }
     const std::string root = options.root.value_or(".");
     const fs::path root_path = from_utf8(root);
-    std::error_code error;
-    const fs::file_status status = fs::status(root_path, error);
-    if (!fs::is_directory(status)) {
-        const std::string reason = status.type() == fs::file_type::not_found ? "no such directory"
-                                   : error                                   ? error.message()
-                                                                             : "not a directory";
-        err << "translations: cannot read ROOT '" << root << "': " << reason << '\n';
+    if (const std::optional<std::string> problem = doctext::directory_problem(root_path)) {
+        err << "translations: cannot read ROOT '" << root << "': " << *problem << '\n';
         return 2;
     }
     try {

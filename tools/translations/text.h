@@ -1,57 +1,18 @@
 // tools/translations/text.h: small text helpers shared by the translations tool's sources
-// (lines with their byte offsets, trimming, UTF-8). Internal: not part of the library's API;
-// the program they serve, `translations`, is described in translations.h.
+// (trimming given characters, UTF-8 code points). Internal: not part of the library's API; the
+// program they serve, `translations`, is described in translations.h. What both documentation
+// tools use (lines, trim(), fences...) is in tools/doctext/doctext.h.
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace iocp::translations::text {
-
-inline constexpr std::string_view whitespace = " \t\r\n\f\v";
-
-// One line of a text: its content without "\r\n", and its bytes, terminator included.
-struct Line {
-    std::string_view text;
-    std::size_t begin = 0;
-    std::size_t end = 0;
-};
-
-inline std::vector<Line> lines_of(std::string_view text) {
-    std::vector<Line> lines;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        const std::size_t newline = text.find('\n', pos);
-        const std::size_t stop = newline == std::string_view::npos ? text.size() : newline;
-        const std::size_t next = newline == std::string_view::npos ? text.size() : newline + 1;
-        std::string_view content = text.substr(pos, stop - pos);
-        if (!content.empty() && content.back() == '\r') {
-            content.remove_suffix(1);
-        }
-        lines.push_back({content, pos, next});
-        pos = next;
-    }
-    return lines;
-}
-
-inline std::string_view trim(std::string_view text) {
-    const std::size_t first = text.find_first_not_of(whitespace);
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    const std::size_t last = text.find_last_not_of(whitespace);
-    return text.substr(first, last - first + 1);
-}
 
 inline std::string_view trim_right(std::string_view text, std::string_view chars) {
     const std::size_t last = text.find_last_not_of(chars);
     return last == std::string_view::npos ? std::string_view{} : text.substr(0, last + 1);
-}
-
-inline std::string in_quotes(std::string_view text) {
-    return "'" + std::string(text) + "'";
 }
 
 // The next code point of `text` at `pos` (advanced past it); a byte that does not start a valid

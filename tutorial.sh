@@ -6,8 +6,13 @@
 #                                              ch01_overlapped), run that program with ARGS
 #                                              (default: demo).
 #   ./tutorial.sh test [CTEST ARGS...]         set up and build every Linux preset, then run
-#                                              every test, under Wine and natively. Arguments
-#                                              go to ctest: -R ch03, -L slow, -E docs.
+#                                              every test, under Wine, natively and in the
+#                                              browser (headless Chromium). Arguments go to
+#                                              ctest: -R ch03, -L slow, -E docs.
+#   ./tutorial.sh web [--port N]               set up and build chapter 3's model as
+#                                              WebAssembly (the web preset), then serve its
+#                                              page on http://127.0.0.1 (a free port, or N)
+#                                              until Ctrl+C.
 #   ./tutorial.sh bench [--quick] [ARGS...]    set up and build, then measure chapter 4's
 #                                              server against asio (bench/echo_bench.cpp;
 #                                              about 13 minutes, --quick 2) and write
@@ -28,6 +33,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 
 readonly packages=(cmake ninja-build clang clang-format googletest libcli11-dev libasio-dev
                    g++-mingw-w64-x86-64-posix wine wine64)
+# The web preset: Debian's Emscripten, the acorn its optimiser needs from Debian's Node.js
+# modules (CMakePresets.json sets NODE_PATH), Node.js to test the module, Python to serve the
+# page. Its tests (tests/web) drive a headless Chromium.
+readonly build_packages=(cmake ninja-build)
+readonly web_packages=(emscripten node-acorn nodejs python3)
+readonly web_test_packages=(chromium)
 # The tour, in order: program and one-line title.
 readonly chapters=(
     "ch01_overlapped|Overlapped I/O from the ground up"
@@ -39,7 +50,7 @@ readonly wine_prefix=build/mingw-wine/wineprefix
 wine_started=false
 
 usage() {
-    sed -n '2,25s/^# \{0,1\}//p' "$0"
+    sed -n '2,30s/^# \{0,1\}//p' "$0"
 }
 
 # Bold headings on a terminal, plain text in logs.
@@ -52,11 +63,13 @@ die() {
 
 # --- set-up -------------------------------------------------------------------------------
 
+# Installs those of the named packages that are missing.
 install_missing_packages() {
+    local wanted=("$@")
     command -v dpkg-query >/dev/null 2>&1 ||
-        die "this script needs Debian or Ubuntu (dpkg); elsewhere install: ${packages[*]}"
+        die "this script needs Debian or Ubuntu (dpkg); elsewhere install: ${wanted[*]}"
     local missing=() package
-    for package in "${packages[@]}"; do
+    for package in "${wanted[@]}"; do
         if [[ $(dpkg-query -W -f='${db:Status-Abbrev}' "$package" 2>/dev/null) != ii* ]]; then
             missing+=("$package")
         fi
@@ -141,7 +154,7 @@ command_run() {
     args=("$@")
 
     mkdir -p build
-    install_missing_packages
+    install_missing_packages "${packages[@]}"
     build_preset mingw-wine
     start_wine
 
@@ -177,11 +190,12 @@ junit_counts() {
     echo "${counts[*]}"
 }
 
-readonly test_presets=(mingw-wine native native-tsan)
+# web last: it is built after the others, which do not need it.
+readonly test_presets=(mingw-wine native native-tsan web)
 
 prepare_tests() {
     mkdir -p build
-    install_missing_packages
+    install_missing_packages "${packages[@]}" "${web_packages[@]}" "${web_test_packages[@]}"
     local preset
     for preset in "${test_presets[@]}"; do
         build_preset "$preset"
@@ -334,7 +348,7 @@ command_bench() {
         [[ $arg == --quick ]] && results=build/bench-quick
     done
     mkdir -p build
-    install_missing_packages
+    install_missing_packages "${packages[@]}"
     build_preset mingw-wine
     local bin=build/mingw-wine/bin
     [[ -f $bin/ch04_echo_server.exe && -f $bin/asio_echo_server.exe ]] ||
@@ -347,6 +361,52 @@ command_bench() {
     build/bench/bin/echo_bench --results "$results" \
         --ours "$bin/ch04_echo_server.exe" --asio "$bin/asio_echo_server.exe" \
         --launcher "tools/wine.sh $wine_prefix run" "$@"
+}
+
+# --- web ----------------------------------------------------------------------------------
+
+# Serves build/web/site on 127.0.0.1: on a port the system picks (a free one), or on --port N.
+# Python's http.server, with .wasm served as application/wasm so the browser compiles the
+# module while it loads.
+command_web() {
+    local port=0
+    while [[ $# -gt 0 ]]; do
+        case $1 in
+        --port) port=${2:?--port needs a number}; shift 2 ;;
+        *) die "web: unknown argument '$1' (see ./tutorial.sh help)" ;;
+        esac
+    done
+    [[ $port =~ ^[1-9][0-9]{0,4}$ && $port -le 65535 ]] || [[ $port == 0 ]] ||
+        die "--port takes a port number (1-65535)"
+
+    mkdir -p build
+    install_missing_packages "${build_packages[@]}" "${web_packages[@]}"
+    build_preset web
+    local site=build/web/site
+    [[ -f $site/index.html && -f $site/ch03_web.wasm ]] ||
+        die "the web build made no page in $site (see build/configure-web.log)"
+    say "serving $site (Ctrl+C stops)"
+    python3 - "$site" "$port" <<'PYTHON' || die "the web server stopped with an error"
+import functools, http.server, sys
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".wasm": "application/wasm", ".js": "text/javascript"}
+
+site, port = sys.argv[1], int(sys.argv[2])
+try:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port),
+                                             functools.partial(Handler, directory=site))
+except OSError as error:
+    sys.exit(f"tutorial.sh: cannot listen on 127.0.0.1:{port}: {error.strerror}")
+with server:
+    url = f"http://127.0.0.1:{server.server_port}"
+    print(f"open {url}/?scenario=lifo&step=5  (or {url}/)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+PYTHON
 }
 
 # --- main ---------------------------------------------------------------------------------
@@ -369,6 +429,10 @@ bench)
 stress)
     shift
     command_stress "$@"
+    ;;
+web)
+    shift
+    command_web "$@"
     ;;
 -h | --help | help)
     usage

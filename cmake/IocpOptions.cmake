@@ -6,6 +6,10 @@
 #
 # IOCP_SANITIZE ("address;undefined" or "thread") instruments everything, GoogleTest included,
 # because TSan needs every object that touches shared state compiled with it.
+#
+# Emscripten (the `web` preset) aborts at the first `throw` unless everything is compiled and
+# linked with -fexceptions; chapter 3's model reports a bad scenario by throwing, and the page
+# shows that error, so exceptions are caught there as everywhere else.
 
 option(IOCP_WARNINGS_AS_ERRORS "Treat compiler warnings as errors" ${PROJECT_IS_TOP_LEVEL})
 set(IOCP_SANITIZE "" CACHE STRING "Sanitizers for the native presets: address;undefined or thread")
@@ -38,4 +42,9 @@ if(IOCP_SANITIZE)
     add_compile_options(-fsanitize=${_iocp_sanitizers} -fno-omit-frame-pointer
                         -fno-sanitize-recover=all)
     add_link_options(-fsanitize=${_iocp_sanitizers})
+endif()
+
+if(EMSCRIPTEN)
+    add_compile_options(-fexceptions)
+    add_link_options(-fexceptions)
 endif()

@@ -110,7 +110,7 @@ void box(std::ostringstream& svg, int x, int y, int w, int h, const char* fill,
 
 }  // namespace
 
-std::string render_table(const ScenarioResult& result) {
+TableLines table_lines(const ScenarioResult& result) {
     // Each step's cells first, so every column can be as wide as its widest cell.
     std::vector<std::vector<std::string>> rows;
     rows.push_back(
@@ -130,23 +130,38 @@ std::string render_table(const ScenarioResult& result) {
             widths[c] = std::max(widths[c], row[c].size());
         }
     }
-    std::ostringstream out;
-    if (!result.title.empty()) {
-        out << result.title << '\n';
-    }
-    for (std::size_t r = 0; r < rows.size(); ++r) {
-        for (std::size_t c = 0; c < rows[r].size(); ++c) {
-            const bool last = c + 1 == rows[r].size();
+    // The one place a row is laid out: the step number right-aligned, the rest left-aligned,
+    // the last cell unpadded.
+    const auto line_of = [&widths](const std::vector<std::string>& row) {
+        std::ostringstream out;
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            const bool last = c + 1 == row.size();
             out << (c == 0 ? std::right : std::left)
-                << std::setw(last ? 0 : static_cast<int>(widths[c])) << rows[r][c]
+                << std::setw(last ? 0 : static_cast<int>(widths[c])) << row[c]
                 << (last ? "" : "  ");
         }
-        out << '\n';
-        if (r > 0) {
-            out << std::string(widths[0] + 2, ' ') << result.steps[r - 1].event << '\n';
-        }
+        return out.str();
+    };
+    TableLines lines;
+    lines.header = line_of(rows.front());
+    for (std::size_t r = 1; r < rows.size(); ++r) {
+        lines.rows.push_back(line_of(rows[r]));
+        lines.events.push_back(std::string(widths[0] + 2, ' ') + result.steps[r - 1].event);
     }
-    return out.str();
+    return lines;
+}
+
+std::string render_table(const ScenarioResult& result) {
+    const TableLines lines = table_lines(result);
+    std::string out;
+    if (!result.title.empty()) {
+        out += result.title + '\n';
+    }
+    out += lines.header + '\n';
+    for (std::size_t i = 0; i < lines.rows.size(); ++i) {
+        out += lines.rows[i] + '\n' + lines.events[i] + '\n';
+    }
+    return out;
 }
 
 std::string render_timeline_svg(const ScenarioResult& result) {

@@ -14,6 +14,16 @@ namespace ch03::model {
 // and, on the next line, what happened.
 std::string render_table(const ScenarioResult& result);
 
+// The same table's lines, without their '\n' and without the title: what render_table prints
+// is the title (if any), the header, then each step's row and event line. The web page
+// (web/web_facade.h) shows these, so its table is the simulator's, byte for byte.
+struct TableLines {
+    std::string header;               // "step  command  queue ..."
+    std::vector<std::string> rows;    // one per step: "   1  port concurrency=1  -  ..."
+    std::vector<std::string> events;  // one per step, indented under its command
+};
+TableLines table_lines(const ScenarioResult& result);
+
 // Each thread's state over the steps, the queue's depth, and the running count against the
 // limit.
 std::string render_timeline_svg(const ScenarioResult& result);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <utility>
 
 namespace ch03::model {
 namespace {
@@ -172,7 +173,28 @@ std::vector<std::string> check(Arguments& args, const Snapshot& state, int line)
     return failures;
 }
 
+// A `# title:` line's title (the line already trimmed).
+std::optional<std::string> title_of(const std::string& content) {
+    constexpr std::string_view prefix = "# title:";
+    if (content.rfind(prefix, 0) != 0) {
+        return std::nullopt;
+    }
+    return trim(std::string_view{content}.substr(prefix.size()));
+}
+
 }  // namespace
+
+std::string scenario_title(std::string_view text) {
+    std::string title;
+    std::istringstream lines{std::string{text}};
+    std::string raw;
+    while (std::getline(lines, raw)) {
+        if (auto found = title_of(trim(raw))) {
+            title = std::move(*found);
+        }
+    }
+    return title;
+}
 
 Snapshot snapshot(const PortModel& port) {
     Snapshot state;
@@ -197,8 +219,8 @@ ScenarioResult run_scenario(std::string_view text, const std::string& name) {
     while (std::getline(lines, raw)) {
         ++line;
         const std::string content = trim(raw);
-        if (content.rfind("# title:", 0) == 0) {
-            result.title = trim(content.substr(8));
+        if (auto title = title_of(content)) {
+            result.title = std::move(*title);
         }
         if (content.rfind("# timeline:", 0) == 0) {
             const std::string value = trim(content.substr(11));

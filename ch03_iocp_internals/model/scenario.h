@@ -76,6 +76,10 @@ struct ScenarioResult {
 // the line; an `expect` that does not hold is recorded in `failures` and the run goes on.
 ScenarioResult run_scenario(std::string_view text, const std::string& name);
 
+// The title a scenario gives itself (its `# title:` line, as run_scenario reads it), without
+// running it: "" if it has none.
+std::string scenario_title(std::string_view text);
+
 class ScenarioError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;

@@ -42,6 +42,7 @@ function show() {
   const current = run.ok && state.step > 0 ? run.steps[state.step - 1] : null;
   $("title").textContent = !run.ok ? "" : run.title || (state.name || "Your own scenario");
   $("step").textContent = `step ${state.step} of ${steps}`;
+  $("now").hidden = !current;
   $("command").textContent = current ? current.command : "";
   $("line").textContent = current ? `(line ${current.line} of the scenario)` : "";
   $("count").textContent = current ? countText(current) : "";
@@ -140,7 +141,7 @@ function play() {
   if (state.step >= state.run.steps.length) {
     go(1);  // from the start again
   }
-  $("play").textContent = "⏸ Pause";
+  $("play").textContent = "Pause";
   state.timer = setInterval(() => {
     go(state.step + 1);
     if (state.step >= state.run.steps.length) {

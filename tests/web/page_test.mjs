@@ -400,9 +400,10 @@ async function main() {
   }
   const chromium = findChromium(options.chromium);
   if (!chromium) {
-    throw new Error("Chromium not found (looked for chromium, chromium-browser and " +
-                    "google-chrome on PATH, or CHROMIUM=...): install Debian's chromium " +
-                    "package: apt-get install chromium");
+    const where = options.chromium ? `${options.chromium} does not exist`
+                                   : "no chromium, chromium-browser or google-chrome on PATH";
+    throw new Error(`Chromium not found (${where}): install Debian's chromium package ` +
+                    "(apt-get install chromium), or name the browser with CHROMIUM=PATH");
   }
   const server = await serve(options.site);
   const base = `http://127.0.0.1:${server.address().port}/`;

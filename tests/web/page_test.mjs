@@ -233,7 +233,7 @@ const READ_PAGE = `(() => {
     options: [...document.querySelectorAll("#scenario option")].map((o) => o.value)
                                                             .filter((v) => v !== "").sort(),
     editor: document.getElementById("editor").value,
-    search: location.search,
+    search: location.search, play: text("play"),
   });
   if (document.body.dataset.ready !== undefined) {
     return read();
@@ -324,6 +324,7 @@ async function checkScenarios(browser, base, tables) {
 }
 
 // ← →, the buttons, and the address that follows them, on `paused` (its count goes over).
+// Play is checked only for starting and stopping: its pace is real time, and no test sleeps.
 async function checkStepping(browser, base, tables) {
   const table = tables.get("paused");
   let page = await visit(browser, `${base}?scenario=paused&step=6`);
@@ -341,6 +342,10 @@ async function checkStepping(browser, base, tables) {
   check("Reset", page, expectedView(table, 1), browser);
   page = await evaluate(browser, "document.getElementById('back').click()");
   check("Back at the first step stays there", page, expectedView(table, 1), browser);
+  page = await evaluate(browser, "document.getElementById('play').click()");
+  check("Play starts (its button says Pause)", page, { play: "Pause" }, browser);
+  page = await evaluate(browser, "document.getElementById('play').click()");
+  check("and Pause stops it", page, { play: "▶ Play" }, browser);
   page = await visit(browser, `${base}?scenario=paused&step=99`);
   check("a step past the end shows the last", page, expectedView(table, 10), browser);
   const lifo = tables.get("lifo");

@@ -2,7 +2,7 @@
 //
 // Portable (no windows.h, no Emscripten): built in every non-cross preset and unit-tested
 // natively (tests/ch03/web_facade_test.cpp); web_bindings.cpp hands the two functions to
-// JavaScript in the `web` preset. The JSON is specified in issue #18's spec:
+// JavaScript in the `web` preset, and site/app.js reads it. The JSON:
 //
 //   scenarios_json()          [{"name":"lifo","title":"...","text":"..."}, ...]  (built-ins)
 //   run_json(text, "custom")  {"ok":true,"name":...,"title":...,"header":...,"steps":[...],

@@ -39,7 +39,8 @@ struct LoadOptions {
                                   //     checks the echo, closes; no warm-up, no window
     bool idle = false;            // idle mode: connect all, never send, hold until *stop
     bool warmup = true;           // timed mode: every connection gets one echo back before
-                                  //     the window starts (connecting is not measured)
+                                  //     the window starts (connecting is not measured); a
+                                  //     warmed connection sends nothing more until then
     std::chrono::nanoseconds measure{std::chrono::milliseconds{1500}};  // timed mode: the window
     std::chrono::nanoseconds time_limit{std::chrono::seconds{60}};      // the whole run, any mode
     const std::atomic<bool>* stop = nullptr;  // another thread sets it: end now, report so far

@@ -15,7 +15,7 @@
 #                                              until Ctrl+C.
 #   ./tutorial.sh bench [--quick] [ARGS...]    set up and build, then measure chapter 4's
 #                                              server against asio (bench/echo_bench.cpp;
-#                                              about 13 minutes, --quick 2) and write
+#                                              about 10 minutes, --quick 2) and write
 #                                              bench/results/ (--quick: build/bench-quick/).
 #                                              ARGS go to echo_bench.
 #   ./tutorial.sh stress [--runs N] [--jobs J] [--no-busy] [CTEST ARGS...]

@@ -110,6 +110,11 @@ void box(std::ostringstream& svg, int x, int y, int w, int h, const char* fill,
 
 }  // namespace
 
+std::string running_text(const Snapshot& state) {
+    return std::to_string(state.current) + " of " + std::to_string(state.maximum) +
+           (state.current > state.maximum ? " (over)" : "");
+}
+
 TableLines table_lines(const ScenarioResult& result) {
     // Each step's cells first, so every column can be as wide as its widest cell.
     std::vector<std::vector<std::string>> rows;
@@ -120,9 +125,7 @@ TableLines table_lines(const ScenarioResult& result) {
         rows.push_back({std::to_string(i + 1), result.steps[i].command, queue_text(state.queue),
                         names_text(state.waiting),
                         names_text(in_state(state, ThreadState::released)),
-                        names_text(in_state(state, ThreadState::paused)),
-                        std::to_string(state.current) + " of " + std::to_string(state.maximum) +
-                            (state.current > state.maximum ? " (over)" : "")});
+                        names_text(in_state(state, ThreadState::paused)), running_text(state)});
     }
     std::vector<std::size_t> widths(rows.front().size(), 0);
     for (const auto& row : rows) {

@@ -23,6 +23,8 @@ struct TableLines {
     std::vector<std::string> events;  // one per step, indented under its command
 };
 TableLines table_lines(const ScenarioResult& result);
+// The table's running column for one state: "1 of 1", or "2 of 1 (over)" above the limit.
+std::string running_text(const Snapshot& state);
 
 // Each thread's state over the steps, the queue's depth, and the running count against the
 // limit.

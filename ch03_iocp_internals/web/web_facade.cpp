@@ -83,6 +83,7 @@ std::string result_json(const model::ScenarioResult& result) {
                        .text("row", table.rows.at(i))
                        .text("event", event)
                        .text("event_line", event_line)
+                       .text("count", model::running_text(state))
                        .number("running", state.current)
                        .number("limit", state.maximum)
                        .boolean("over", state.current > state.maximum)

@@ -9,7 +9,9 @@
 //                              "timeline":"<svg...>","failures":[...]}
 //                             or {"ok":false,"line":12,"message":"line 12: ..."}
 //
-// The table's header and rows are render_table()'s lines (model/render.h), and an error's
+// A step is {"step","line","command","row","event","event_line","count","running","limit",
+// "over","closed","svg"}. The table's header, rows, event lines and count are
+// render_table()'s text (model/render.h), so the page lays out nothing itself; an error's
 // message is what `ch03_simulate run` prints after "ch03_simulate: error: ".
 #pragma once
 

@@ -268,6 +268,8 @@ TEST(WebFacade, EachStepSaysItsStateAndDrawsIt) {
                                       std::to_string(step["limit"].number);
             const bool over = step["over"].boolean;
             EXPECT_TRUE(row.ends_with(over ? count + " (over)" : count)) << row;
+            EXPECT_TRUE(row.ends_with(step["count"].string)) << row;  // what the page shows
+            EXPECT_EQ(step["count"].string, over ? count + " (over)" : count);
             EXPECT_EQ(over, step["running"].number > step["limit"].number);
             EXPECT_NE(row.find(step["command"].string), std::string::npos) << row;
             // The event line is the event, indented under the command.

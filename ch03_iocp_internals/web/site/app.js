@@ -45,7 +45,7 @@ function show() {
   $("now").hidden = !current;
   $("command").textContent = current ? current.command : "";
   $("line").textContent = current ? `(line ${current.line} of the scenario)` : "";
-  $("count").textContent = current ? countText(current) : "";
+  $("count").textContent = current ? current.count : "";
   $("count").classList.toggle("over", Boolean(current && current.over));
   $("explanation").textContent = current ? current.event : "";
   $("figure").innerHTML = current ? current.svg : "";
@@ -57,21 +57,15 @@ function show() {
   updateAddress();
 }
 
-// "1 of 1", or "2 of 1 (over)": the table's last column.
-function countText(step) {
-  return `${step.running} of ${step.limit}` + (step.over ? " (over)" : "");
-}
-
-// The header and the rows of steps 1..N, each followed by its event line indented under the
-// command, exactly as render_table prints them; the current step is wrapped in <mark>.
+// The header and the rows of steps 1..N, each followed by its event line, as render_table
+// prints them (the C++ lays them out); the current step is wrapped in <mark>.
 function showTable(current) {
   const table = $("table");
   if (!current) {
     table.replaceChildren();
     return;
   }
-  const indent = " ".repeat(state.run.header.indexOf("command"));
-  const lines = (step) => step.row + "\n" + indent + step.event;
+  const lines = (step) => step.row + "\n" + step.event_line;
   let before = state.run.header + "\n";
   for (const step of state.run.steps.slice(0, state.step - 1)) {
     before += lines(step) + "\n";

@@ -5,6 +5,7 @@
 #include "ko_figures.h"
 
 #include "doctext.h"
+#include "iocp/xml.h"
 #include "text.h"
 
 #include <algorithm>
@@ -136,22 +137,6 @@ std::optional<char32_t> entity(std::string_view name) {
         value = value * (hex ? 16U : 10U) + static_cast<std::uint32_t>(digit);
     }
     return static_cast<char32_t>(value);
-}
-
-std::string escape(std::string_view text) {
-    std::string result;
-    for (const char c : text) {
-        if (c == '&') {
-            result += "&amp;";
-        } else if (c == '<') {
-            result += "&lt;";
-        } else if (c == '>') {
-            result += "&gt;";
-        } else {
-            result.push_back(c);
-        }
-    }
-    return result;
 }
 
 bool is_lower(char c) {
@@ -334,7 +319,7 @@ TranslatedSvg translate_svg(std::string_view svg, const std::map<std::string, st
         const std::size_t lead = raw.find_first_not_of(doctext::whitespace);
         const std::size_t tail = raw.find_last_not_of(doctext::whitespace) + 1;
         result.svg.append(svg.substr(copied, run.begin + lead - copied));
-        result.svg += escape(label->second);
+        result.svg += iocp::xml_escape(label->second);
         copied = run.begin + tail;
     }
     result.svg.append(svg.substr(copied));

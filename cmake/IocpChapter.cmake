@@ -45,6 +45,10 @@ function(iocp_add_chapter_tests)
     add_executable(${arg_NAME} ${arg_SOURCES})
     target_link_libraries(${arg_NAME} PRIVATE iocp::testing iocp::platform iocp::warnings
                                               ${arg_LIBRARIES})
+    # A test executable's files are compiled together (a unity build), all of them in one:
+    # each alone would parse GoogleTest (and windows.h) again. The chapters' own sources stay
+    # one file at a time, so each of them is known to compile by itself.
+    set_target_properties(${arg_NAME} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 0)
     # Tests run through Wine are told so (tests/common/wine_test.cpp checks the detection).
     set(environment "")
     if(CMAKE_CROSSCOMPILING_EMULATOR)

@@ -24,7 +24,6 @@ using iocp::testing::thrown_by;
 
 // How long a test waits for a packet that must come. A passing test never waits it out; it
 // only bounds a failing one.
-constexpr DWORD patience_ms = 10'000;
 
 // A receive's OVERLAPPED and its buffer. Tests declare it before the sockets, so it outlives
 // them: closing a socket cancels the receive, and the system writes to both until it is done.
@@ -128,7 +127,7 @@ TEST(CompletionPort, ACancelledReceiveComesBackAsFailedIoWithItsOverlapped) {
     // Nothing was sent, so the receive is still in flight and cancelling it fails it.
     iocp::check_bool(CancelIoEx(reinterpret_cast<HANDLE>(pair.server.get()), &receive.overlapped),
                      "CancelIoEx");
-    const iocp::Dequeued got = port.get(patience_ms);
+    const iocp::Dequeued got = port.get(iocp::testing::port_patience_ms);
     EXPECT_EQ(got.outcome, DequeueOutcome::failed_io);
     EXPECT_EQ(got.completion.error, DWORD{ERROR_OPERATION_ABORTED});
     EXPECT_EQ(got.completion.overlapped, &receive.overlapped);
@@ -145,7 +144,7 @@ iocp::Dequeued close_under_a_pending_receive(Receive& receive) {
     port.associate(pair.server.get(), 7);
     EXPECT_EQ(start_receive(pair.server.get(), receive), DWORD{ERROR_SUCCESS});
     pair.server.close();
-    return port.get(patience_ms);
+    return port.get(iocp::testing::port_patience_ms);
 }
 
 TEST(CompletionPort, AReceivePendingWhenItsSocketClosesStillComesBackFailed) {
@@ -183,7 +182,7 @@ TEST(CompletionPort, AReceiveOnAnAssociatedSocketComesBackWithItsKeyAndByteCount
     const std::string hello = "hello";
     const int length = static_cast<int>(hello.size());
     EXPECT_EQ(iocp::check_wsa(send(pair.client.get(), hello.data(), length, 0), "send"), length);
-    const iocp::Dequeued got = port.get(patience_ms);
+    const iocp::Dequeued got = port.get(iocp::testing::port_patience_ms);
     EXPECT_EQ(got.outcome, DequeueOutcome::completed);
     EXPECT_EQ(got.completion.key, ULONG_PTR{9});
     EXPECT_EQ(got.completion.overlapped, &receive.overlapped);
@@ -277,7 +276,8 @@ TEST(CompletionPort, GetManyReportsACancelledReceiveWithItsWin32Error) {
     iocp::check_bool(CancelIoEx(reinterpret_cast<HANDLE>(pair.server.get()), &receive.overlapped),
                      "CancelIoEx");
     std::array<OVERLAPPED_ENTRY, 4> entries{};
-    const std::span<OVERLAPPED_ENTRY> got = port.get_many(entries, patience_ms).entries;
+    const std::span<OVERLAPPED_ENTRY> got =
+        port.get_many(entries, iocp::testing::port_patience_ms).entries;
     ASSERT_EQ(got.size(), 1u);
     const iocp::Completion completion = iocp::to_completion(got[0]);
     EXPECT_EQ(completion.error, DWORD{ERROR_OPERATION_ABORTED});

@@ -20,7 +20,6 @@ namespace {
 
 using iocp::testing::thrown_by;
 
-constexpr DWORD patience_ms = 10'000;  // bounds a failing test; a passing one never waits it out
 constexpr DWORD address_room = sizeof(sockaddr_in) + 16;  // AcceptEx wants 16 bytes more
 
 struct Request {
@@ -30,7 +29,7 @@ struct Request {
 
 // Takes one packet, which must be a success, and returns it.
 iocp::Completion next_packet(iocp::CompletionPort& port) {
-    const iocp::Dequeued got = port.get(patience_ms);
+    const iocp::Dequeued got = port.get(iocp::testing::port_patience_ms);
     EXPECT_EQ(got.outcome, iocp::DequeueOutcome::completed) << "error " << got.completion.error;
     return got.completion;
 }

@@ -20,8 +20,6 @@
 namespace reliability {
 namespace {
 
-constexpr std::size_t load_connections = 50;
-
 // A client that will not read. A small receive buffer (set after connect, which Winsock
 // allows) keeps the echo from piling up in the kernel, so the server's queue fills sooner;
 // Wine 8 keeps its own larger buffers regardless (about 7 MB go out before the pause).

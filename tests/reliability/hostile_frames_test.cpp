@@ -17,7 +17,6 @@
 namespace reliability {
 namespace {
 
-constexpr std::size_t load_connections = 50;
 constexpr std::size_t max_packet = 1024;
 
 std::vector<std::byte> header(std::uint16_t size, std::uint16_t type) {

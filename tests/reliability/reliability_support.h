@@ -146,6 +146,9 @@ std::string describe(const EchoResult& result);
 
 // ---- the background load ----------------------------------------------------------------
 
+// The connections a test's background load keeps busy while it does something else.
+inline constexpr std::size_t load_connections = 50;
+
 // Chapter 4's verifying client (run_client) in a thread: `connections` connections, each
 // sending `size`-byte messages (packet: payloads) with `pipeline` in flight, every echoed byte
 // checked, until finish(). wait_live() returns once every connection has had an echo (the

@@ -27,7 +27,7 @@ constexpr std::size_t limit = 1024 * 1024;  // --max-pending-bytes
 
 // `size` bytes that continue a running pattern from `*next`, so bytes out of order, lost or
 // repeated show in a byte-for-byte comparison.
-Bytes pattern(std::size_t size, std::uint32_t& next) {
+Bytes continued_pattern(std::size_t size, std::uint32_t& next) {
     Bytes out(size);
     for (std::byte& b : out) {
         b = static_cast<std::byte>((next * 2654435761u) >> 24);
@@ -98,13 +98,13 @@ TEST(SendQueue, KeepsOrderAndContentThroughRandomAppendsAndPartialSends) {
             } else if (action == 1) {
                 Bytes buffer = queue.take_spare();
                 buffer.reserve(1000);
-                const Bytes data = pattern(1 + random() % 1000, next);
+                const Bytes data = continued_pattern(1 + random() % 1000, next);
                 buffer.assign(data.begin(), data.end());
                 in.insert(in.end(), data.begin(), data.end());
                 queue.adopt(std::move(buffer));
             } else {
                 const std::size_t size = random() % 3 == 0 ? random() % 3000 : random() % 8;
-                const Bytes data = pattern(size, next);
+                const Bytes data = continued_pattern(size, next);
                 in.insert(in.end(), data.begin(), data.end());
                 queue.append(data);
             }
@@ -124,19 +124,19 @@ TEST(SendQueue, CoalescesFourThousandFourByteEchoesIntoOneChunk) {
     SendQueue queue{chunk, limit};
     std::uint32_t next = 0;
     for (int frame = 0; frame < 4096; ++frame) {
-        queue.append(pattern(4, next));
+        queue.append(continued_pattern(4, next));
     }
     EXPECT_EQ(queue.bytes(), 16384u);
     EXPECT_EQ(queue.chunks(), 1u);  // one vector per frame before issue #15: 4096
     EXPECT_EQ(queue.memory(), chunk + chunk_overhead);
-    queue.append(pattern(1, next));
+    queue.append(continued_pattern(1, next));
     EXPECT_EQ(queue.chunks(), 2u);
 }
 
 TEST(SendQueue, SplitsALargeAppendIntoWholeChunks) {
     SendQueue queue{chunk, limit};
     std::uint32_t next = 0;
-    const Bytes data = pattern(3 * chunk + 5, next);
+    const Bytes data = continued_pattern(3 * chunk + 5, next);
     queue.append(data);
     std::array<SendBuffer, 8> views{};
     ASSERT_EQ(queue.gather(views), 4u);
@@ -149,7 +149,7 @@ TEST(SendQueue, SplitsALargeAppendIntoWholeChunks) {
 TEST(SendQueue, GathersAtMostTheViewsGivenTheFirstFromThePartialSendOffset) {
     SendQueue queue{100, limit};
     std::uint32_t next = 0;
-    const Bytes data = pattern(350, next);
+    const Bytes data = continued_pattern(350, next);
     queue.append(data);
     queue.sent(30);
     std::array<SendBuffer, 2> views{};
@@ -165,14 +165,15 @@ TEST(SendQueue, GathersAtMostTheViewsGivenTheFirstFromThePartialSendOffset) {
 TEST(SendQueue, KeepsGatheredViewsValidAcrossAppends) {
     SendQueue queue{chunk, limit};
     std::uint32_t next = 0;
-    const Bytes first = pattern(chunk + 100, next);  // a full chunk and a tail with spare room
+    const Bytes first =
+        continued_pattern(chunk + 100, next);  // a full chunk and a tail with spare room
     queue.append(first);
     std::array<SendBuffer, 8> views{};
     const std::size_t count = queue.gather(views);
     ASSERT_EQ(count, 2u);
     const std::array<SendBuffer, 2> before{views[0], views[1]};
 
-    const Bytes later = pattern(10 * chunk + 3, next);
+    const Bytes later = continued_pattern(10 * chunk + 3, next);
     for (std::size_t at = 0; at < later.size(); at += 7) {
         const std::size_t size = std::min<std::size_t>(7, later.size() - at);
         queue.append(std::span{later}.subspan(at, size));
@@ -208,7 +209,7 @@ TEST(SendQueue, HoldsTheMemoryBoundForAClientThatNeverReads) {
         std::uint32_t next = 0;
         std::size_t appends = 0;
         while (!queue.full()) {
-            queue.append(pattern(client.write_size, next));
+            queue.append(continued_pattern(client.write_size, next));
             ++appends;
         }
         EXPECT_GE(queue.memory(), limit);
@@ -230,7 +231,7 @@ TEST(SendQueue, HoldsTheMemoryBoundWhenReceiveBuffersAreAdopted) {
         while (!queue.full()) {
             Bytes buffer = queue.take_spare();
             buffer.reserve(chunk);
-            const Bytes data = pattern(fill, next);
+            const Bytes data = continued_pattern(fill, next);
             buffer.assign(data.begin(), data.end());
             EXPECT_TRUE(queue.adopt(std::move(buffer)));
         }
@@ -241,7 +242,7 @@ TEST(SendQueue, HoldsTheMemoryBoundWhenReceiveBuffersAreAdopted) {
 TEST(SendQueue, StopsReadingAtTheLimitAndResumesAtHalf) {
     SendQueue queue{1000, 10 * (1000 + chunk_overhead)};
     std::uint32_t next = 0;
-    queue.append(pattern(10 * 1000, next));
+    queue.append(continued_pattern(10 * 1000, next));
     EXPECT_TRUE(queue.full());
     EXPECT_FALSE(queue.drained());
     queue.sent(4 * 1000);  // six chunks left: above half
@@ -256,7 +257,7 @@ TEST(SendQueue, StopsReadingAtTheLimitAndResumesAtHalf) {
 TEST(SendQueue, FreesSentChunksWithoutReuse) {
     SendQueue queue{1000, limit};
     std::uint32_t next = 0;
-    queue.append(pattern(5000, next));
+    queue.append(continued_pattern(5000, next));
     queue.sent(5000);
     EXPECT_EQ(queue.spare_chunks(), 0u);
     EXPECT_EQ(queue.memory(), 0u);
@@ -266,13 +267,13 @@ TEST(SendQueue, FreesSentChunksWithoutReuse) {
 TEST(SendQueue, KeepsAtMostFourSentChunksForReuseAndCountsThem) {
     SendQueue queue{1000, limit, true};
     std::uint32_t next = 0;
-    queue.append(pattern(6000, next));
+    queue.append(continued_pattern(6000, next));
     queue.sent(6000);
     EXPECT_EQ(queue.spare_chunks(), max_spare_chunks);
     EXPECT_EQ(queue.memory(), max_spare_chunks * (1000 + chunk_overhead));
 
     const std::size_t before = queue.memory();
-    queue.append(pattern(2500, next));  // three chunks, all taken from the spares
+    queue.append(continued_pattern(2500, next));  // three chunks, all taken from the spares
     EXPECT_EQ(queue.memory(), before);
     EXPECT_EQ(queue.spare_chunks(), 1u);
     EXPECT_EQ(queue.reused(), 3u);
@@ -281,7 +282,7 @@ TEST(SendQueue, KeepsAtMostFourSentChunksForReuseAndCountsThem) {
 TEST(SendQueue, KeepsSpareChunksWithinHalfTheLimit) {
     SendQueue queue{1000, 2500, true};  // half the limit holds one chunk of 1064 bytes
     std::uint32_t next = 0;
-    queue.append(pattern(3000, next));
+    queue.append(continued_pattern(3000, next));
     queue.sent(3000);
     EXPECT_EQ(queue.spare_chunks(), 1u);
     EXPECT_TRUE(queue.drained());
@@ -293,7 +294,7 @@ TEST(SendQueue, AdoptsAQuarterFullBufferWithoutCopying) {
     std::uint32_t next = 0;
     Bytes buffer;
     buffer.reserve(chunk);
-    const Bytes data = pattern(chunk / 4, next);
+    const Bytes data = continued_pattern(chunk / 4, next);
     buffer.assign(data.begin(), data.end());
     const std::byte* const where = buffer.data();
     EXPECT_TRUE(queue.adopt(std::move(buffer)));
@@ -304,17 +305,17 @@ TEST(SendQueue, AdoptsAQuarterFullBufferWithoutCopying) {
     EXPECT_EQ(queue.memory(), chunk + chunk_overhead);
     EXPECT_EQ(queue.reused(), 1u);
 
-    queue.append(pattern(10, next));  // coalesces into the adopted buffer's spare room
+    queue.append(continued_pattern(10, next));  // coalesces into the adopted buffer's spare room
     EXPECT_EQ(queue.chunks(), 1u);
 }
 
 TEST(SendQueue, CopiesALessThanQuarterFullBufferAndKeepsItAsASpare) {
     SendQueue queue{chunk, limit, true};
     std::uint32_t next = 0;
-    queue.append(pattern(100, next));  // a tail with room
+    queue.append(continued_pattern(100, next));  // a tail with room
     Bytes buffer;
     buffer.reserve(chunk);
-    const Bytes data = pattern(chunk / 4 - 1, next);
+    const Bytes data = continued_pattern(chunk / 4 - 1, next);
     buffer.assign(data.begin(), data.end());
     const std::byte* const where = buffer.data();
     EXPECT_FALSE(queue.adopt(std::move(buffer)));
@@ -334,10 +335,11 @@ TEST(SendQueue, CopiesALessThanQuarterFullBufferAndKeepsItAsASpare) {
 TEST(SendQueue, FreesACopiedBufferThatWouldTakeMemoryPastTheLimit) {
     SendQueue queue{1000, 3000, true};
     std::uint32_t next = 0;
-    queue.append(pattern(1900, next));  // two chunks (2128 bytes), 100 bytes of room in the tail
+    queue.append(
+        continued_pattern(1900, next));  // two chunks (2128 bytes), 100 bytes of room in the tail
     Bytes buffer;
     buffer.reserve(1000);
-    const Bytes data = pattern(50, next);
+    const Bytes data = continued_pattern(50, next);
     buffer.assign(data.begin(), data.end());
     EXPECT_FALSE(queue.adopt(std::move(buffer)));  // copied into the tail
     EXPECT_EQ(queue.spare_chunks(), 0u);           // 2128 + 1064 would pass 3000
@@ -347,7 +349,7 @@ TEST(SendQueue, FreesACopiedBufferThatWouldTakeMemoryPastTheLimit) {
 TEST(SendQueue, CopiesABufferBiggerThanAChunk) {
     SendQueue queue{1000, limit};
     std::uint32_t next = 0;
-    Bytes buffer = pattern(1500, next);
+    Bytes buffer = continued_pattern(1500, next);
     EXPECT_FALSE(queue.adopt(std::move(buffer)));
     EXPECT_EQ(queue.chunks(), 2u);
     EXPECT_EQ(queue.memory(), 2 * (1000 + chunk_overhead));
@@ -362,7 +364,7 @@ TEST(SendQueue, TakesNoSpareWhenThereIsNone) {
 TEST(SendQueue, ReleasesItsSpareChunks) {
     SendQueue queue{1000, limit, true};
     std::uint32_t next = 0;
-    queue.append(pattern(3500, next));
+    queue.append(continued_pattern(3500, next));
     queue.sent(3000);
     ASSERT_EQ(queue.spare_chunks(), 3u);
     queue.release_spare();
@@ -376,7 +378,7 @@ TEST(SendQueue, CountsTheBytesItsBuffersHoldQueuedAndSpare) {
     SendQueue queue{1000, limit, true};
     EXPECT_EQ(queue.buffer_bytes(), 0u);
     std::uint32_t next = 0;
-    queue.append(pattern(3500, next));  // four chunks
+    queue.append(continued_pattern(3500, next));  // four chunks
     EXPECT_EQ(queue.buffer_bytes(), 4000u);
     queue.sent(3000);  // three sent, kept as spares
     EXPECT_EQ(queue.buffer_bytes(), 4000u);
@@ -390,7 +392,7 @@ TEST(SendQueue, CountsTheBytesItsBuffersHoldQueuedAndSpare) {
 TEST(SendQueue, ClearFreesEveryChunkQueuedAndSpare) {
     SendQueue queue{1000, limit, true};
     std::uint32_t next = 0;
-    queue.append(pattern(5500, next));
+    queue.append(continued_pattern(5500, next));
     queue.sent(2500);  // two spares, a partial send into the third chunk
     ASSERT_GT(queue.spare_chunks(), 0u);
     queue.clear();
@@ -399,7 +401,7 @@ TEST(SendQueue, ClearFreesEveryChunkQueuedAndSpare) {
     EXPECT_EQ(queue.spare_chunks(), 0u);
     EXPECT_EQ(queue.memory(), 0u);
     EXPECT_EQ(queue.buffer_bytes(), 0u);
-    queue.append(pattern(10, next));  // still usable, from the start of a new chunk
+    queue.append(continued_pattern(10, next));  // still usable, from the start of a new chunk
     std::array<SendBuffer, 2> views{};
     ASSERT_EQ(queue.gather(views), 1u);
     EXPECT_EQ(views[0].size, 10u);
@@ -408,7 +410,7 @@ TEST(SendQueue, ClearFreesEveryChunkQueuedAndSpare) {
 TEST(SendQueue, RejectsASendOfMoreThanIsQueued) {
     SendQueue queue{chunk, limit};
     std::uint32_t next = 0;
-    queue.append(pattern(10, next));
+    queue.append(continued_pattern(10, next));
     EXPECT_THROW(queue.sent(11), std::invalid_argument);
     EXPECT_EQ(queue.bytes(), 10u);
 }

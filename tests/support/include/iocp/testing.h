@@ -105,6 +105,9 @@ namespace iocp::testing {
 
 // How long a test's blocking socket call may wait for its peer before it fails.
 inline constexpr std::chrono::milliseconds socket_patience{10'000};
+// How long a test waits on a completion port for a packet it expects (milliseconds, as
+// GetQueuedCompletionStatus takes them): bounds a failing test; a passing one never waits it out.
+inline constexpr DWORD port_patience_ms = 10'000;
 
 // Bounds every blocking send and receive on `socket` (SO_SNDTIMEO, SO_RCVTIMEO): a call that
 // waits longer fails with WSAETIMEDOUT.

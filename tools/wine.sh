@@ -4,6 +4,9 @@
 #   tools/wine.sh PREFIX init             create the Wine prefix PREFIX if it does not exist yet
 #   tools/wine.sh PREFIX start            init, then start a persistent wineserver (wineserver -p)
 #   tools/wine.sh PREFIX stop             stop that wineserver and every Wine process in PREFIX
+#   tools/wine.sh PREFIX trace LOG        init, then start a persistent wineserver that writes
+#                                         every request it serves to LOG (wineserver -d1); none
+#                                         may run for PREFIX yet (bench/wine_requests.sh uses it)
 #   tools/wine.sh PREFIX run EXE [ARGS]   run a Windows program (CTest's CROSSCOMPILING_EMULATOR)
 #
 # PREFIX lives inside a build tree (build/mingw-wine/wineprefix), never in ~/.wine. The
@@ -21,7 +24,7 @@
 set -euo pipefail
 
 if [[ $# -lt 2 ]]; then
-    sed -n '2,12s/^# \{0,1\}//p' "$0" >&2
+    sed -n '2,15s/^# \{0,1\}//p' "$0" >&2
     exit 2
 fi
 prefix=$1
@@ -157,6 +160,26 @@ start)
     # `wineserver -p` for the same prefix would fail.
     ensure_server
     ;;
+trace)
+    if [[ $# -ne 1 ]]; then
+        echo "wine.sh: trace needs the log's path" >&2
+        exit 2
+    fi
+    init_prefix
+    if server_running; then
+        echo "wine.sh: a wineserver already runs for $WINEPREFIX; stop it first" >&2
+        exit 1
+    fi
+    # -f keeps it in the foreground, so its trace (standard error) goes to LOG; & leaves it
+    # running. Stop it as any other: tools/wine.sh PREFIX stop.
+    wineserver -d1 -f -p </dev/null >/dev/null 2>"$1" &
+    for _ in $(seq 100); do
+        server_pid >/dev/null && exit 0
+        sleep 0.1
+    done
+    echo "wine.sh: the traced wineserver did not start for $WINEPREFIX" >&2
+    exit 1
+    ;;
 stop)
     # -k kills the server and every process attached to it; -w waits until it is gone.
     wineserver -k 2>/dev/null || true
@@ -194,7 +217,7 @@ EOF_CRASH
     exit "$status"
     ;;
 *)
-    echo "wine.sh: unknown action '$action' (init, start, stop or run)" >&2
+    echo "wine.sh: unknown action '$action' (init, start, trace, stop or run)" >&2
     exit 2
     ;;
 esac

@@ -78,9 +78,26 @@ echoed=$(sed -n 's/.*(\([0-9]*\) msgs in .*/\1/p' <<<"$report")
 
 echo "${1##*/} ${*:2}: C=$connections D=$pipeline, $echoed messages echoed"
 echo "wineserver requests per echoed message:"
-# A request's line is "TID: name( args )"; its reply's, "TID: name() = ...".
-sed -n "$((before + 1)),${after}p" "$trace" |
-    sed -n 's/^[0-9a-f]*: \([a-z_]*\)( .*/\1/p' |
-    sort | uniq -c | sort -k1,1nr -k2 |
-    awk -v n="$echoed" '{ total += $1; printf "  %-24s %6.2f\n", $2, $1 / n }
-                        END { printf "  %-24s %6.2f\n", "total", total / n }'
+# A request's line is "TID: name( args )"; its reply's, "TID: name() = ...". Only the server's
+# requests count, not those of Wine's own services starting in the same prefix: the server is
+# the process whose threads made recv_socket requests (a thread's first request, init_thread or
+# init_first_thread, names its Unix process), and all its threads count.
+awk -v first="$((before + 1))" -v last="$after" -v n="$echoed" '
+    NR <= last && match($0, /^[0-9a-f]+: init_(first_)?thread\( unix_pid=[0-9]+/) {
+        split($0, parts, /[:=,]/)
+        process[$1] = parts[3] + 0
+    }
+    NR >= first && NR <= last && match($0, /^[0-9a-f]+: [a-z_]+\( /) {
+        name = substr($2, 1, length($2) - 1)
+        requests[NR] = $1 " " name
+        if (name == "recv_socket") server[process[$1]] = 1
+    }
+    END {
+        for (line in requests) {
+            split(requests[line], request, " ")
+            if (process[request[1]] in server) { count[request[2]]++; total++ }
+        }
+        for (name in count) printf "  %-24s %6.2f\n", name, count[name] / n | "sort -k2,2nr -k1,1"
+        close("sort -k2,2nr -k1,1")
+        printf "  %-24s %6.2f\n", "total", total / n
+    }' "$trace"

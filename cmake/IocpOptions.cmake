@@ -9,8 +9,9 @@
 #
 # The Linux presets ask for less debug information than RelWithDebInfo's -g (CMakePresets.json):
 # -g1 for MinGW, -gline-tables-only for clang. Backtraces and sanitizer reports keep their files
-# and lines; local variables are gone; a clean build of the three presets takes about a third less
-# time, and `./tutorial.sh test` must fit in 15 minutes on two cores.
+# and lines; local variables are gone, and objects and links are smaller and quicker to build:
+# `./tutorial.sh test`, which builds every preset from nothing on a clean clone, must fit in 15
+# minutes on two cores.
 #
 # IOCP_HOST_CHECKS: the documentation tools (tools/), the checks they run and chapter 3's web
 # facade are built natively, once: not in the cross build, and not under TSan (they have no

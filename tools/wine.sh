@@ -7,7 +7,9 @@
 #   tools/wine.sh PREFIX trace LOG        init, then start a persistent wineserver that writes
 #                                         every request it serves to LOG (wineserver -d1); none
 #                                         may run for PREFIX yet (bench/wine_requests.sh uses it)
-#   tools/wine.sh PREFIX run EXE [ARGS]   run a Windows program (CTest's CROSSCOMPILING_EMULATOR)
+#   tools/wine.sh PREFIX run EXE [ARGS]   run a Windows program (CTest's CROSSCOMPILING_EMULATOR);
+#                                         with no server running, it starts one that ends 30 s
+#                                         after the last Wine program in PREFIX
 #
 # PREFIX lives inside a build tree (build/mingw-wine/wineprefix), never in ~/.wine. The
 # environment is quiet and needs no display: WINEDEBUG=-all hides Wine's own diagnostics and
@@ -24,7 +26,7 @@
 set -euo pipefail
 
 if [[ $# -lt 2 ]]; then
-    sed -n '2,15s/^# \{0,1\}//p' "$0" >&2
+    sed -n '2,17s/^# \{0,1\}//p' "$0" >&2
     exit 2
 fi
 prefix=$1
@@ -108,11 +110,14 @@ server_pid() {
 
 # A persistent server and Wine's services, unless a server already runs for PREFIX. The server
 # outlives this script and keeps the stderr it is given: /dev/null, not a pipe someone reads
-# to its end (CTest's, a `| grep`), which would then never end.
+# to its end (CTest's, a `| grep`), which would then never end. $1 is how long it stays once
+# no Wine program runs: -p (until `stop`) for `start`; -p30 for `run`, so that a server no one
+# started on purpose (ctest run by hand) serves the next tests quickly, then goes by itself.
 ensure_server() {
+    local persistence=$1
     if ! server_running; then
-        wineserver -p </dev/null >/dev/null 2>&1 || {
-            echo "wine.sh: 'wineserver -p' failed for $WINEPREFIX" >&2
+        wineserver "$persistence" </dev/null >/dev/null 2>&1 || {
+            echo "wine.sh: 'wineserver $persistence' failed for $WINEPREFIX" >&2
             exit 1
         }
         boot_services
@@ -158,7 +163,7 @@ start)
     init_prefix
     # A server left by an earlier run, or started by hand, is used as it is: a second
     # `wineserver -p` for the same prefix would fail.
-    ensure_server
+    ensure_server -p
     ;;
 trace)
     if [[ $# -ne 1 ]]; then
@@ -192,7 +197,7 @@ run)
         exit 2
     fi
     init_prefix
-    ensure_server
+    ensure_server -p30
     server=$(server_pid) || {
         echo "wine.sh: no wineserver runs for $WINEPREFIX after starting one" >&2
         exit 1

@@ -62,12 +62,6 @@ sn::Tree matching_tree() {
     return {{"src/a.cpp", source_a()}, {"docs/a.md", doc_a()}};
 }
 
-TEST(SnippetsParse, SplitLinesStripsCarriageReturns) {
-    EXPECT_EQ(sn::split_lines("a\r\nb\n\nc"), (Lines{"a", "b", "", "c"}));
-    EXPECT_EQ(sn::split_lines("a\n"), (Lines{"a"}));
-    EXPECT_TRUE(sn::split_lines("").empty());
-}
-
 TEST(SnippetsParse, RegionBodyIsDedentedWithBlankLinesEmptied) {
     const sn::ParsedSource parsed =
         sn::parse_regions("x.cpp", text({"// [snippet:d]", "        if (a) {", "   ",

@@ -4,6 +4,7 @@
 // Run: ctest -R docs.Translations (or build/<preset>/bin/translations_tests). Fixtures are
 // built in memory or in a temporary directory, never committed: the repository's own checks
 // (docs.links, snippets) would read them as docs.
+#include "doctext.h"
 #include "ko_figures.h"
 #include "tools_testing.h"
 #include "translations.h"
@@ -259,7 +260,7 @@ TEST(TranslationsCheck, CompleteTreePasses) {
 
 TEST(TranslationsCheck, StampsGoRightAfterEachHeading) {
     const tr::Tree tree = complete_tree();
-    const Lines lines = tr::split_lines(tree.at("docs/ko/guide.md"));
+    const Lines lines = iocp::doctext::split_lines(tree.at("docs/ko/guide.md"));
     const tr::Doc en = tr::parse_doc(guide_en());
     const tr::Doc ko = tr::parse_doc(guide_ko());
     const auto sections_en = tr::sections_of(en);
@@ -425,7 +426,7 @@ TEST(TranslationsSync, WhitespaceOnlyChangesAreNotChanges) {
     tr::Tree tree = complete_tree();
     tree["docs/guide.md"] = replaced(tree["docs/guide.md"], "## The steps", "## The steps   ");
     std::string crlf;
-    for (const std::string& line : tr::split_lines(tree["docs/ko/guide.md"])) {
+    for (const std::string& line : iocp::doctext::split_lines(tree["docs/ko/guide.md"])) {
         crlf += line + "\r\n";
     }
     tree["docs/ko/guide.md"] = crlf + "\n\n";
@@ -445,7 +446,7 @@ TEST(TranslationsSync, ADocWithoutStampsFails) {
 
 TEST(TranslationsSync, MissingMisplacedAndMalformedStamps) {
     tr::Tree tree = complete_tree();
-    const Lines lines = tr::split_lines(tree["docs/ko/guide.md"]);
+    const Lines lines = iocp::doctext::split_lines(tree["docs/ko/guide.md"]);
     std::string moved;
     for (std::size_t i = 0; i < lines.size(); ++i) {
         if (i == 6) {

@@ -213,10 +213,6 @@ void print_problems(const Report& report, std::ostream& out) {
 
 }  // namespace
 
-std::vector<std::string> split_lines(std::string_view text) {
-    return doctext::split_lines(text);
-}
-
 bool is_valid_name(std::string_view name) {
     return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||

@@ -93,9 +93,6 @@ struct FixResult {
     std::vector<Fix> fixes;  // sorted by path and line
 };
 
-// Lines of `text` split at '\n', each without a trailing '\r'. No empty line after a final '\n'.
-std::vector<std::string> split_lines(std::string_view text);
-
 bool is_valid_name(std::string_view name);  // [A-Za-z0-9_.-]+
 bool is_source_path(std::string_view path);
 bool is_doc_path(std::string_view path);

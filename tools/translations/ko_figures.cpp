@@ -375,8 +375,8 @@ FigureResult check_figures(const Tree& tree) {
         if (current == tree.end()) {
             problems.push_back(Problem{korean, 0, "missing: the Korean figure of " + path});
         } else if (current->second != translated.svg) {
-            const std::vector<std::string> have = split_lines(current->second);
-            const std::vector<std::string> want = split_lines(translated.svg);
+            const std::vector<std::string> have = doctext::split_lines(current->second);
+            const std::vector<std::string> want = doctext::split_lines(translated.svg);
             const auto mismatch = std::mismatch(have.begin(), have.end(), want.begin(), want.end());
             problems.push_back(Problem{
                 korean, static_cast<std::size_t>(mismatch.first - have.begin()) + 1,

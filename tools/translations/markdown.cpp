@@ -151,13 +151,9 @@ int hex_value(char c) {
 
 }  // namespace
 
-std::vector<std::string> split_lines(std::string_view text) {
-    return doctext::split_lines(text);
-}
-
 Doc parse_doc(std::string_view text) {
     Doc doc;
-    doc.lines = split_lines(text);
+    doc.lines = doctext::split_lines(text);
     std::optional<Fence> fence;
     for (std::size_t i = 0; i < doc.lines.size(); ++i) {
         const std::string& line = doc.lines[i];

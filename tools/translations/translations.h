@@ -108,8 +108,6 @@ struct Doc {
     std::vector<std::size_t> bad_stamps;  // lines that start like a stamp but are not one
 };
 
-// Lines of `text` split at '\n', each without a trailing '\r'. No empty line after a final '\n'.
-std::vector<std::string> split_lines(std::string_view text);
 Doc parse_doc(std::string_view text);
 
 // The text GitHub renders for a heading line ("## A `b` [c](d.md) ##" -> "A b c").

@@ -1,8 +1,9 @@
 // ch03_iocp_internals/web/web_facade.h: chapter 3's model for the web page, as JSON strings.
 //
-// Portable (no windows.h, no Emscripten): built in every non-cross preset and unit-tested
-// natively (tests/ch03/web_facade_test.cpp); web_bindings.cpp hands the two functions to
-// JavaScript in the `web` preset, and site/app.js reads it. The JSON:
+// Portable (no windows.h, no Emscripten): built natively (native and Windows presets, not
+// native-tsan: it has no threads) and unit-tested there (tests/ch03/web_facade_test.cpp);
+// web_bindings.cpp hands the two functions to JavaScript in the `web` preset, and site/app.js
+// reads it. The JSON:
 //
 //   scenarios_json()          [{"name":"lifo","title":"...","text":"..."}, ...]  (built-ins)
 //   run_json(text, "custom")  {"ok":true,"name":...,"title":...,"header":...,"steps":[...],

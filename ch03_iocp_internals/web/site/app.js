@@ -25,14 +25,12 @@ function load(text, name, step) {
   state.run = JSON.parse(state.model.run_json(text, name || "custom"));
   $("editor").value = text;
   $("scenario").value = name;
-  const steps = state.run.ok ? state.run.steps.length : 0;
-  state.step = Math.min(Math.max(step, 1), steps);
   const timeline = state.run.ok ? state.run.timeline : "";  // "" if the scenario draws none
   $("timeline").innerHTML = timeline;
   $("timeline").parentElement.hidden = !timeline;
   showError(state.run.ok ? "" : state.run.message, state.run.line);
   showFailures();
-  show();
+  go(step);
 }
 
 // Shows the current step, and names it in the address bar.
@@ -115,6 +113,7 @@ function updateAddress() {
   history.replaceState(null, "", "?" + params.toString());
 }
 
+// Shows step `step`, clamped to the run's steps.
 function go(step) {
   const steps = state.run.ok ? state.run.steps.length : 0;
   state.step = Math.min(Math.max(step, 1), steps);
